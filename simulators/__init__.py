@@ -1,0 +1,1 @@
+"""Simulated devices speaking the real protocols, built on the codecs in ``drivers``."""
