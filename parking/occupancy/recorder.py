@@ -1,0 +1,174 @@
+"""Moves each lot's event stream into SQL, exactly once in effect.
+
+The recorder reads with a consumer group, writes each event and its effect (a session opened or closed)
+in one SQL transaction, and acknowledges the stream entry only after the commit. A crash between commit
+and acknowledgement re-delivers the entry; the unique ``event_uid`` of ``lot_event`` turns the second
+write into a no-op. On start it first drains its own pending entries, so nothing read before a crash is
+left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..models import LotEvent, ParkingSession, SessionStatus
+from .keys import RECORDER_GROUP, LotKeys
+from .store import from_ms
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RecorderStats:
+    recorded: int = 0
+    already_recorded: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Recorder:
+    def __init__(self, client: redis.Redis, sessions: sessionmaker[Session], lot_ids: Iterable[int], *, consumer: str | None = None) -> None:
+        self.redis = client
+        self.sessions = sessions
+        self.lot_ids = list(lot_ids)
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.stats = RecorderStats()
+        for lot_id in self.lot_ids:
+            try:
+                self.redis.xgroup_create(LotKeys(lot_id).events, RECORDER_GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+        self._pending_drained = False
+
+    def run_once(self, *, block_ms: int | None = None, count: int = 500) -> int:
+        """Record what is waiting, this consumer's pending entries first; return how many were handled."""
+        if not self._pending_drained:
+            handled = self._read("0", count, None)
+            if handled:
+                return handled
+            self._pending_drained = True
+        return self._read(">", count, block_ms)
+
+    def drain(self) -> int:
+        """Record everything in the streams now, without blocking; return how many entries were handled."""
+        total = 0
+        while handled := self.run_once():
+            total += handled
+        return total
+
+    def run_forever(self, should_stop: Callable[[], bool], block_ms: int = 1000) -> None:
+        while not should_stop():
+            try:
+                self.run_once(block_ms=block_ms)
+            except redis.ConnectionError as exc:
+                log.warning("recorder lost Redis (%s); retrying in 1 s", exc)
+                self._pending_drained = False
+                time.sleep(1)
+
+    def _read(self, from_id: str, count: int, block_ms: int | None) -> int:
+        streams = {LotKeys(lot).events: from_id for lot in self.lot_ids}
+        if not streams:
+            return 0
+        replies = self.redis.xreadgroup(RECORDER_GROUP, self.consumer, streams, count=count, block=block_ms)
+        handled = 0
+        for stream, entries in replies or []:
+            stream = _text(stream)
+            lot_id = int(stream.split("}")[0].split(":")[1])
+            for entry_id, fields in entries:
+                if fields:  # an entry trimmed away while pending has no fields and nothing to record
+                    self._record(lot_id, _text(entry_id), {_text(k): _text(v) for k, v in fields.items()})
+                self.redis.xack(stream, RECORDER_GROUP, entry_id)
+                handled += 1
+        return handled
+
+    # -- one event -----------------------------------------------------------------------------------
+    def _record(self, lot_id: int, stream_id: str, fields: Mapping[str, str]) -> None:
+        data: dict[str, Any] = json.loads(fields.get("data") or "{}")
+        event = LotEvent(
+            event_uid=fields["uid"],
+            lot_id=lot_id,
+            kind=fields["kind"],
+            at=from_ms(fields["at"]),
+            plate=fields.get("plate", ""),
+            stream_id=stream_id,
+            payload=data,
+        )
+        with self.sessions() as db:
+            if db.scalar(select(LotEvent.id).where(LotEvent.event_uid == event.event_uid)) is not None:
+                self.stats.already_recorded += 1
+                return
+            try:
+                with db.begin():
+                    db.add(event)
+                    apply = _EFFECTS.get(event.kind)
+                    if apply is not None:
+                        apply(db, lot_id, event, data)
+            except IntegrityError:
+                # Another recorder committed the same event between our check and our insert.
+                self.stats.already_recorded += 1
+                return
+        self.stats.recorded += 1
+        self.stats.by_kind[event.kind] = self.stats.by_kind.get(event.kind, 0) + 1
+
+
+def _entered(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
+    s = data["session"]
+    db.add(
+        ParkingSession(
+            uid=s["uid"],
+            lot_id=lot_id,
+            zone_id=int(s["zone"]),
+            plate=s["plate"],
+            plate_color=s.get("color", "unknown"),
+            vehicle_class=s.get("class", "temporary"),
+            status=SessionStatus.OPEN,
+            entry_lane_id=s.get("lane"),
+            entry_at=_time(s["entry_at"]) or event.at,
+            entry_read=s.get("read", ""),
+            entry_snapshot=s.get("snapshot", ""),
+        )
+    )
+
+
+def _exited(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
+    s, x = data["session"], data["exit"]
+    row = db.scalar(select(ParkingSession).where(ParkingSession.uid == s["uid"]))
+    if row is None:  # the entry event was lost before it reached SQL: keep the stay from the exit's copy
+        _entered(db, lot_id, event, {"session": s})
+        db.flush()
+        row = db.scalar(select(ParkingSession).where(ParkingSession.uid == s["uid"]))
+        assert row is not None
+    row.status = SessionStatus.CLOSED
+    row.exit_lane_id = x.get("lane")
+    row.exit_at = _time(x.get("exit_at")) or event.at
+    row.exit_read = x.get("read", "")
+    row.exit_snapshot = x.get("snapshot", "")
+    row.fee_fen = int(x.get("fee_fen", 0))
+    row.paid_fen = int(x.get("paid_fen", 0))
+
+
+_EFFECTS: dict[str, Callable[[Session, int, LotEvent, dict[str, Any]], None]] = {
+    "entered": _entered,
+    "exited": _exited,
+}
