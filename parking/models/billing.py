@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .places import Lot
 
 
 class PaymentMethod(StrEnum):
@@ -32,6 +35,7 @@ class Tariff(Base):
     document: Mapped[dict[str, Any]]
     valid_from: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lot: Mapped["Lot | None"] = relationship()
 
 
 class CalendarOverride(Base):

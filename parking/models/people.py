@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .places import Lot
 
 
 class Role(StrEnum):
@@ -80,6 +84,7 @@ class ParkingPass(Base):
     price_fen: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lot: Mapped["Lot"] = relationship()
     plates: Mapped[list["PassPlate"]] = relationship(back_populates="parking_pass", cascade="all, delete-orphan")
 
 
@@ -104,3 +109,4 @@ class ListEntry(Base):
     expires_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lot: Mapped["Lot | None"] = relationship()

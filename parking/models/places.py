@@ -126,4 +126,5 @@ class Device(Base):
     url: Mapped[str] = mapped_column(String(500))
     serial: Mapped[str | None] = mapped_column(String(64), unique=True)
     enabled: Mapped[bool] = mapped_column(default=True)
+    lot: Mapped[Lot] = relationship()
     lane: Mapped[Lane | None] = relationship(back_populates="devices")

@@ -1,0 +1,108 @@
+"""Fixtures shared by every layer of tests.
+
+- ``redis_url``: ``PARKING_TEST_REDIS_URL`` when set, else a bundled redis-server started once per test
+  session on a unix socket; ``redis_client`` empties its database before each test.
+- ``database_url``: a migrated, empty database per test: a SQLite file under ``tmp_path``, or the
+  PostgreSQL database named by ``PARKING_TEST_DATABASE_URL``, emptied and upgraded to head.
+- ``settings``/``runtime``: the system's own configuration and connections over those two.
+- ``village``: the demo village seeded into that database, with capacities published to Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from parking import db as dbmod
+from parking.config import Settings
+from parking.embedded_redis import EmbeddedRedis
+from parking.runtime import Runtime
+
+TEST_PASSWORD = "correct horse battery staple"
+FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # 17:30 in Shanghai, a Wednesday
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("PARKING_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = dbmod.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> str:
+    """A database with no tables at all (migration tests start here)."""
+    url = os.environ.get("PARKING_TEST_DATABASE_URL")
+    if url:
+        _empty_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'parking.sqlite'}"
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    dbmod.upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, redis_url: str, redis_client: redis.Redis) -> Settings:
+    return Settings(
+        instance_path=tmp_path / "instance",
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key="test-secret-key",
+        dedupe_seconds=10,
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime.open(settings)
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+@pytest.fixture
+def village(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from parking.seed import publish_capacities, seed_demo
+
+    with dbmod.transaction(runtime.sessions) as session:
+        seeded = seed_demo(session, now=FIXED_NOW, password=TEST_PASSWORD)
+    with runtime.sessions() as session:
+        publish_capacities(session, runtime.store)
+    return seeded
