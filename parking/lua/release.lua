@@ -7,6 +7,8 @@ KEYS[4] read dedupe key     ("" when the read carries no id)
 KEYS[5] lane dedupe key
 ARGV[1] plate of the open session   ARGV[2] exit JSON (lane, read, plate as read, fee...)   ARGV[3] event uid
 ARGV[4] now (ms)   ARGV[5] dedupe window (s)   ARGV[6] stream max length
+ARGV[7] "probe" to return no_session without journaling or remembering it, so that the caller can look
+        for a tolerant match among the open sessions and call again; anything else is final.
 
 Returns {outcome, detail JSON}; outcome is released | duplicate | no_session.
 The count of the session's zone is decremented; it cannot go below zero because only an open session,
@@ -14,6 +16,7 @@ which claimed a space, is released, and it is removed in the same step.
 ]]
 local plate, exit_json, event_uid = ARGV[1], ARGV[2], ARGV[3]
 local now_ms, window, maxlen = ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local probe = ARGV[7] == "probe"
 
 for _, key in ipairs({KEYS[4], KEYS[5]}) do
   if key ~= "" then
@@ -41,6 +44,9 @@ local function journal(kind, data)
 end
 
 local raw = redis.call("HGET", KEYS[2], plate)
+if not raw and probe then
+  return {"no_session", "{}"}
+end
 if not raw then
   local detail = cjson.encode({reason = "no_session", exit = cjson.decode(exit_json)})
   journal("exit_unmatched", detail)

@@ -114,20 +114,19 @@ class Recorder:
             stream_id=stream_id,
             payload=data,
         )
-        with self.sessions() as db:
-            if db.scalar(select(LotEvent.id).where(LotEvent.event_uid == event.event_uid)) is not None:
-                self.stats.already_recorded += 1
-                return
-            try:
-                with db.begin():
-                    db.add(event)
-                    apply = _EFFECTS.get(event.kind)
-                    if apply is not None:
-                        apply(db, lot_id, event, data)
-            except IntegrityError:
-                # Another recorder committed the same event between our check and our insert.
-                self.stats.already_recorded += 1
-                return
+        try:
+            with self.sessions.begin() as db:
+                if db.scalar(select(LotEvent.id).where(LotEvent.event_uid == event.event_uid)) is not None:
+                    self.stats.already_recorded += 1
+                    return
+                db.add(event)
+                apply = _EFFECTS.get(event.kind)
+                if apply is not None:
+                    apply(db, lot_id, event, data)
+        except IntegrityError:
+            # Another recorder committed the same event between our check and our insert.
+            self.stats.already_recorded += 1
+            return
         self.stats.recorded += 1
         self.stats.by_kind[event.kind] = self.stats.by_kind.get(event.kind, 0) + 1
 

@@ -126,7 +126,10 @@ class OccupancyStore:
         exit: Mapping[str, Any] | None = None,
         camera_serial: str = "",
         read_id: str = "",
+        probe: bool = False,
     ) -> CoreResult:
+        """Close the open session of ``plate``. With ``probe`` a missing session is reported without
+        journaling it, so the caller may retry with a tolerantly matched plate."""
         keys = LotKeys(lot_id)
         event_uid = new_uid()
         record = {
@@ -143,7 +146,8 @@ class OccupancyStore:
                 keys.read_dedupe(camera_serial, read_id) if read_id else "",
                 keys.lane_dedupe(lane_id, plate),
             ],
-            args=[plate, _dumps(record), event_uid, to_ms(now), self.dedupe_seconds, self.stream_maxlen],
+            args=[plate, _dumps(record), event_uid, to_ms(now), self.dedupe_seconds, self.stream_maxlen,
+                  "probe" if probe else "final"],
         )
         return _result(raw, event_uid)
 

@@ -1,0 +1,1 @@
+"""The site agent: camera ingress, lane controllers and device health for the lanes of one instance."""

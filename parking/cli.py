@@ -1,0 +1,193 @@
+"""The ``parking`` command: one click group, one small command per noun, each with ``--help``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from typing import Any
+
+import click
+
+from .config import ConfigError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="parking")
+def main() -> None:
+    """Smart parking for urban villages and old communities (城中村/老旧小区智慧停车)."""
+
+
+# -- database ------------------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Schema migrations of the SQL database (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from . import db as dbmod
+
+    settings = _settings().ensure_instance()
+    dbmod.upgrade(settings.database_url, revision)
+    click.echo(f"database at revision {dbmod.current_revision(settings.database_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION ('base' removes every table)."""
+    from . import db as dbmod
+
+    settings = _settings().ensure_instance()
+    dbmod.downgrade(settings.database_url, revision)
+    click.echo(f"database at revision {dbmod.current_revision(settings.database_url) or 'base'}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from . import db as dbmod
+
+    click.echo(dbmod.current_revision(_settings().ensure_instance().database_url) or "base")
+
+
+# -- processes -----------------------------------------------------------------------------------------
+@main.command()
+@click.option("--no-traffic", is_flag=True, help="Run without the traffic generator.")
+@click.option("--seconds", type=click.FloatRange(min=0), help="Stop cleanly after N seconds and print a summary.")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=0.8, show_default=True, help="Seconds between simulated plate reads.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the traffic generator.")
+def demo(no_traffic: bool, seconds: float | None, interval: float, seed: int) -> None:
+    """Run web, agent, worker, simulated cameras and traffic on embedded defaults."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .demo import run_demo
+
+    settings = _settings()
+    _logging(settings)
+    rows = run_demo(settings, traffic=not no_traffic, seconds=seconds, interval=interval, seed=seed, echo=click.echo)
+    table = Table(title="停车场汇总 Summary")
+    for column in ("lot", "in", "out", "refused", "present", "capacity"):
+        table.add_column(column, justify="left" if column == "lot" else "right")
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("lot", "in", "out", "refused", "present", "capacity")))
+    Console().print(table)
+
+
+@main.command()
+def agent() -> None:
+    """Run the camera ingress and lane controllers of this instance."""
+    from .agent.process import Agent
+    from .runtime import Runtime
+
+    settings = _settings()
+    _logging(settings)
+    with Runtime.open(settings) as runtime, Agent(runtime, *settings.agent_bind) as running:
+        click.echo(f"camera ingress at {running.url}")
+        _wait_for_signal()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Record what is waiting, then exit.")
+def worker(once: bool) -> None:
+    """Persist the lots' event streams into SQL."""
+    from .runtime import Runtime
+    from .worker import Worker
+
+    settings = _settings()
+    _logging(settings)
+    with Runtime.open(settings) as runtime:
+        w = Worker(runtime)
+        if once:
+            click.echo(f"recorded {w.drain()} events")
+            return
+        w.start()
+        _wait_for_signal()
+        w.stop()
+
+
+@main.command()
+def serve() -> None:
+    """Serve the console and API (threaded server; in production run gunicorn 'web:create_app()')."""
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    settings = _settings()
+    _logging(settings)
+    host, port = settings.web_bind
+    run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
+
+
+# -- inspection ----------------------------------------------------------------------------------------
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def lanes(as_json: bool) -> None:
+    """List every lane with its lot, direction and camera serial."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from . import db as dbmod
+    from .models import DeviceKind, Lane
+
+    settings = _settings().ensure_instance()
+    engine = dbmod.make_engine(settings.database_url)
+    try:
+        with dbmod.make_session_factory(engine)() as session:
+            rows: list[dict[str, Any]] = []
+            for lane in session.scalars(select(Lane).options(selectinload(Lane.devices), selectinload(Lane.lot)).order_by(Lane.id)):
+                camera = next((d for d in lane.devices if d.kind == DeviceKind.CAMERA), None)
+                rows.append({
+                    "id": lane.id, "code": lane.code, "name": lane.name, "lot_id": lane.lot_id, "lot": lane.lot.name,
+                    "direction": lane.direction.value, "zone_id": lane.zone_id,
+                    "camera_serial": camera.serial if camera else None, "enabled": lane.enabled,
+                })
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="车道 Lanes")
+    for column in ("id", "lot", "code", "name", "direction", "camera_serial"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("id", "lot", "code", "name", "direction", "camera_serial")))
+    Console().print(table)
+
+
+def _register_optional() -> None:
+    """Commands of packages that may be absent from a partial install are added when importable."""
+    try:
+        from .tariffs.cli import fee
+    except ImportError:
+        return
+    main.add_command(fee)
+
+
+_register_optional()
