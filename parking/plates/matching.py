@@ -55,28 +55,38 @@ def match_exit(read: Plate, open_plates: Iterable[str]) -> Match:
         return _exact(target)
     tolerant = read.kind is not PlateKind.VIRTUAL
     length = len(target)
-    found: dict[str, str] = {}
+    class_of = _CLASS_OF.get
+    found: dict[str, None] = {}  # an ordered set: input order, duplicates once
     for candidate in open_plates:
         if candidate == target:
             return _exact(target)
-        if not tolerant or len(candidate) != length or candidate in found:
+        if not tolerant or len(candidate) != length or candidate.startswith(VIRTUAL_PREFIX):
             continue
-        if candidate.startswith(VIRTUAL_PREFIX):
-            continue
-        why = _tolerant_difference(target, candidate)
-        if why is not None:
-            found[candidate] = why
+        # The comparison is inlined because it runs for every open plate on every exit read;
+        # most candidates are rejected at their second difference.
+        differences = 0
+        look_alike = True
+        for a, b in zip(target, candidate):
+            if a != b:
+                differences += 1
+                if look_alike:
+                    look_alike = class_of(a, -1) == class_of(b, -2)
+                if differences > 1 and not look_alike:
+                    break
+        else:
+            found[candidate] = None
     if not found:
         return Match(MatchKind.NONE, None, (), f"no open plate equals or resembles {target}")
     if len(found) == 1:
-        ((candidate, why),) = found.items()
+        (candidate,) = found
         return Match(
             MatchKind.TOLERANT,
             candidate,
             (candidate,),
-            f"{candidate} is the only open plate resembling {target}: {why}",
+            f"{candidate} is the only open plate resembling {target}: "
+            f"{_describe(target, candidate)}",
         )
-    listed = "; ".join(f"{candidate} ({why})" for candidate, why in found.items())
+    listed = "; ".join(f"{candidate} ({_describe(target, candidate)})" for candidate in found)
     return Match(
         MatchKind.AMBIGUOUS,
         None,
@@ -89,25 +99,13 @@ def _exact(text: str) -> Match:
     return Match(MatchKind.EXACT, text, (text,), f"open plate {text} equals the read")
 
 
-def _tolerant_difference(read: str, candidate: str) -> str | None:
-    """Why `candidate` (same length as `read`) is a tolerant match, or None if it is not."""
-    differences: list[int] = []
-    all_look_alike = True
-    for index, (a, b) in enumerate(zip(read, candidate)):
-        if a == b:
-            continue
-        differences.append(index)
-        if all_look_alike:
-            class_a = _CLASS_OF.get(a)
-            all_look_alike = class_a is not None and class_a == _CLASS_OF.get(b)
-        if len(differences) > 1 and not all_look_alike:
-            return None
-    if not differences:
-        return None
+def _describe(read: str, candidate: str) -> str:
+    """Why `candidate`, a tolerant match of `read`, was accepted."""
+    differences = [index for index, (a, b) in enumerate(zip(read, candidate)) if a != b]
     details = ", ".join(
         f"position {index + 1} read {read[index]} open {candidate[index]}" for index in differences
     )
-    if all_look_alike:
+    if all(_CLASS_OF.get(read[i], -1) == _CLASS_OF.get(candidate[i], -2) for i in differences):
         return f"look-alikes only ({details})"
     if differences == [0]:
         return f"only the province differs ({details})"
