@@ -198,12 +198,25 @@ def decode_plate_result(body: bytes) -> VzPlateResult:
         raise DecodeError("AlarmInfoPlate.serialno: empty; expected the camera serial number")
     result = _object(alarm, "result", "AlarmInfoPlate.result")
     plate = _object(result, "PlateResult", "AlarmInfoPlate.result.PlateResult")
-    p = "AlarmInfoPlate.result.PlateResult"
-    return VzPlateResult(
-        serialno=serialno,
-        channel=_int(alarm, "channel", "AlarmInfoPlate.channel"),
+    return plate_result_from_json(
+        plate, serialno=serialno, channel=_int(alarm, "channel", "AlarmInfoPlate.channel"),
         device_name=_str(alarm, "deviceName", "AlarmInfoPlate.deviceName", default=""),
         ipaddr=_str(alarm, "ipaddr", "AlarmInfoPlate.ipaddr", default=""),
+        path="AlarmInfoPlate.result.PlateResult")
+
+
+def plate_result_from_json(plate: dict[str, Any], *, serialno: str, channel: int = 0, device_name: str = "",
+                           ipaddr: str = "", path: str = "PlateResult",
+                           image: bytes | None = None) -> VzPlateResult:
+    """Read a ``PlateResult`` object (shared by the HTTP push and the TCP result subscription)."""
+    if not isinstance(plate, dict):
+        raise DecodeError(f"{path}: expected a JSON object, got {type(plate).__name__}")
+    p = path
+    return VzPlateResult(
+        serialno=serialno,
+        channel=channel,
+        device_name=device_name,
+        ipaddr=ipaddr,
         license=_str(plate, "license", f"{p}.license"),
         color_type=_int(plate, "colorType", f"{p}.colorType"),
         plate_type=_int(plate, "type", f"{p}.type"),
@@ -214,13 +227,13 @@ def decode_plate_result(body: bytes) -> VzPlateResult:
         is_offline=_flag(plate, "isoffline", f"{p}.isoffline"),
         is_fake=_flag(plate, "is_fake_plate", f"{p}.is_fake_plate"),
         timestamp=_timestamp(plate, p),
-        image=_b64(plate, "imageFile", f"{p}.imageFile"),
+        image=_b64(plate, "imageFile", f"{p}.imageFile") if image is None else image,
         plate_image=_b64(plate, "imageFragmentFile", f"{p}.imageFragmentFile"),
     )
 
 
-def encode_plate_result(r: VzPlateResult) -> bytes:
-    """The camera side: the UTF-8 JSON body a VZ camera would POST for ``r``."""
+def plate_result_to_json(r: VzPlateResult, *, with_images: bool = True) -> dict[str, Any]:
+    """The ``PlateResult`` object for ``r`` (camera side)."""
     plate: dict[str, Any] = {
         "license": r.license,
         "colorType": r.color_type,
@@ -236,12 +249,18 @@ def encode_plate_result(r: VzPlateResult) -> bytes:
         ts = r.timestamp if r.timestamp.tzinfo else r.timestamp.replace(tzinfo=timezone.utc)
         sec = int(ts.timestamp())
         plate["timeStamp"] = {"Timeval": {"sec": sec, "usec": ts.microsecond}}
-    if r.image is not None:
+    if r.image is not None and with_images:
         plate["imageFile"] = base64.b64encode(r.image).decode("ascii")
         plate["imageFileLen"] = len(r.image)
-    if r.plate_image is not None:
+    if r.plate_image is not None and with_images:
         plate["imageFragmentFile"] = base64.b64encode(r.plate_image).decode("ascii")
         plate["imageFragmentFileLen"] = len(r.plate_image)
+    return plate
+
+
+def encode_plate_result(r: VzPlateResult) -> bytes:
+    """The camera side: the UTF-8 JSON body a VZ camera would POST for ``r``."""
+    plate = plate_result_to_json(r)
     doc = {"AlarmInfoPlate": {"channel": r.channel, "deviceName": r.device_name, "ipaddr": r.ipaddr,
                               "serialno": r.serialno, "result": {"PlateResult": plate}}}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,98 @@
+"""The VZ TCP session against the simulated camera over loopback."""
+
+import queue
+import time
+
+import pytest
+
+from drivers import olm
+from drivers.vz.tcp_camera import VzTcpCamera
+from simulators.vz_tcp_camera import VzTcpCameraSimulator
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def sim():
+    s = VzTcpCameraSimulator("SN-TCP-1").start()
+    yield s
+    s.shutdown()
+
+
+@pytest.fixture
+def session(sim):
+    results = queue.Queue()
+    clock = FakeClock()
+    host, port = sim.server_address
+    cam = VzTcpCamera(host, port, on_result=results.put, clock=clock)
+    cam.results, cam.fake_clock = results, clock
+    cam.start()
+    assert sim.wait_for(lambda: sim.subscribers == 1)
+    yield cam
+    cam.stop()
+
+
+def test_session_learns_the_serial_and_subscribes(sim, session):
+    assert session.serialno == "SN-TCP-1"
+    assert sim.commands[:2] == ["getsn", "ivsresult"]
+
+
+def test_pushed_result_reaches_the_callback_with_its_image(sim, session):
+    assert sim.push_plate("粤B12345", image=b"\xff\xd8jpeg") == 1
+    read = session.results.get(timeout=2)
+    assert (read.serialno, read.license, read.image) == ("SN-TCP-1", "粤B12345", b"\xff\xd8jpeg")
+
+
+def test_open_pulses_the_gate_io(sim, session):
+    session.open()
+    assert sim.ioctls == [(0, 2, 500)]
+
+
+def test_rs485_pass_through_delivers_olm_frames(sim, session):
+    session.send_rs485(olm.speak("欢迎光临"))
+    assert sim.commands[-2:] == ["ttransmission", "ttransmission"]
+    assert sim.rs485_frames == [olm.OlmFrame(0x30, bytes.fromhex("01 BB B6 D3 AD B9 E2 C1 D9"))]
+
+
+def test_heartbeat_goes_out_when_two_seconds_pass_on_the_clock(sim, session):
+    before = sim.heartbeats
+    session.fake_clock.now += 2.0
+    assert sim.wait_for(lambda: sim.heartbeats > before)
+
+
+def wait_until(predicate, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_silent_camera_is_dropped_and_the_session_reconnects_and_resubscribes(sim, session):
+    sim.answer_heartbeats = False
+    session.fake_clock.now += 6.5     # nothing heard for longer than the 6 s limit
+    assert wait_until(lambda: not session.transport.is_open)
+    assert "camera silent for 6.5 s" in session.last_error
+    sim.answer_heartbeats = True
+    session.fake_clock.now += 1.0     # past the first backoff delay (0.5 s ± 10 %)
+    assert wait_until(lambda: session.transport.connects == 2 and sim.subscribers == 1)
+
+
+def test_reconnects_after_the_camera_drops_the_connection(sim, session):
+    sim.disconnect_all()
+    assert wait_until(lambda: not session.transport.is_open)
+    session.fake_clock.now += 1.0
+    assert wait_until(lambda: session.transport.connects == 2 and sim.subscribers == 1)
+
+
+def test_no_reconnect_before_the_backoff_delay_has_passed_on_the_clock(sim, session):
+    sim.disconnect_all()
+    assert wait_until(lambda: not session.transport.is_open)
+    assert not wait_until(lambda: session.transport.connects == 2, timeout=0.3)
