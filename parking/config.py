@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,15 +34,6 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     if number < minimum:
         raise ConfigError(f"{name}={value!r}: must be at least {minimum}")
     return number
-
-
-def _bool(value: str, name: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ConfigError(f"{name}={value!r}: expected true or false")
 
 
 # (variable, default shown in the README, meaning). The README table is generated from this list.
@@ -114,14 +105,6 @@ class Settings:
         if not key_file.exists():
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
-        return _replace(self, secret_key=key_file.read_text().strip())
+        return replace(self, secret_key=key_file.read_text().strip())
 
 
-def _replace(settings: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)
-
-
-def parse_bool(value: str, name: str) -> bool:
-    return _bool(value, name)

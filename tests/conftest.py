@@ -106,3 +106,13 @@ def village(runtime: Runtime):  # type: ignore[no-untyped-def]
     with runtime.sessions() as session:
         publish_capacities(session, runtime.store)
     return seeded
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by what they touch, so CI can re-run just those against other servers."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & {"empty_database_url", "database_url"}:
+            item.add_marker(pytest.mark.database)
+        if names & {"redis_url", "redis_client"}:
+            item.add_marker(pytest.mark.redis)
