@@ -8,7 +8,8 @@ built-in type so that callers who only know the standard library still catch it 
     ├── DeviceTimeoutError   (TimeoutError)  a device did not answer in time
     ├── TransportError       (OSError)       the link itself failed: port, socket, HTTP
     ├── UnsupportedURLError  (ValueError)    a device URL this library cannot open
-    └── EncodeError          (ValueError)    a value that cannot be put on the wire (e.g. non-GB2312 text)
+    ├── EncodeError          (ValueError)    a value that cannot be put on the wire (e.g. non-GB2312 text)
+    └── DeviceRejectedError                  the device answered, with an error (Modbus exception, NAK)
 
 Messages name the field or byte at fault and what was expected, so a person reading a log can act.
 """
@@ -38,3 +39,7 @@ class UnsupportedURLError(DriverError, ValueError):
 
 class EncodeError(DriverError, ValueError):
     """A value cannot be put on the wire, e.g. text outside GB2312; the message names the culprit."""
+
+
+class DeviceRejectedError(DriverError):
+    """The device answered, but with an error code (a Modbus exception response, a negative ACK)."""
