@@ -1,0 +1,44 @@
+"""Tariffs: declarative tariff documents, the pure quote engine and the published text (明码标价).
+
+- `load_tariff(doc) -> Tariff` validates a JSON document (`parking.tariffs.schema`);
+- `quote(tariff, stay, context) -> Quote` prices a stay (`parking.tariffs.engine`);
+- `describe(tariff, lang)` renders the published text (`parking.tariffs.describe`);
+- `parking.tariffs.calendar.WorkdayCalendar` says which days are workdays in China;
+- `parking.tariffs.reference` is the minute-by-minute evaluator the tests use as an oracle.
+
+The published tariffs of `shared/reference/tariffs.md` ship as documents in `examples/`.
+"""
+
+from parking.tariffs.calendar import WorkdayCalendar
+from parking.tariffs.document import Tariff
+from parking.tariffs.errors import TariffError
+from parking.tariffs.schema import json_schema, load_tariff
+from parking.tariffs.stay import Coupon, PriorStay, Quote, QuoteContext, QuoteLine, Stay
+
+__all__ = [
+    "Coupon",
+    "PriorStay",
+    "Quote",
+    "QuoteContext",
+    "QuoteLine",
+    "Stay",
+    "Tariff",
+    "TariffError",
+    "WorkdayCalendar",
+    "describe",
+    "json_schema",
+    "load_tariff",
+    "quote",
+]
+
+
+def __getattr__(name: str):  # the engine and the text import the package's values; load them lazily
+    if name == "quote":
+        from parking.tariffs.engine import quote
+
+        return quote
+    if name == "describe":
+        from parking.tariffs.describe import describe
+
+        return describe
+    raise AttributeError(name)
