@@ -1,1 +1,72 @@
+"""The web application: operator console, resident page and JSON API over one ``Runtime``.
 
+``create_app`` is the only entry point. Importing this package does no I/O; the factory reads settings
+from the environment when none are given, opens the ``Runtime`` (Redis, SQL) unless one is passed in,
+and closes a runtime it opened itself when the process exits, never per request.
+"""
+
+from __future__ import annotations
+
+import atexit
+from datetime import timedelta
+
+from flask import Flask
+
+from parking.config import Settings
+from parking.runtime import Runtime
+
+from . import context, error_pages, i18n
+from .api import errors as api_errors
+from .auth import users
+from .extensions import csrf
+
+# Forms and API queries are small; camera pushes go to the agent, not here.
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
+    if settings is None:
+        settings = runtime.settings if runtime is not None else Settings.from_env()
+    settings = settings.ensure_instance()
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PARKING_SETTINGS=settings,
+    )
+
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # UTF-8 JSON: names read as written
+
+    if runtime is None:
+        runtime = Runtime.open(settings)
+        atexit.register(runtime.close)
+    app.extensions[context.RUNTIME_KEY] = runtime
+
+    context.init_app(app)
+    csrf.init_app(app)
+    users.init_app(app)
+    i18n.init_app(app, settings)
+    error_pages.init_app(app)
+    api_errors.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .api import availability, lanes, lots, passes, sessions  # noqa: F401  (routes attach to bp)
+    from .auth import bp as auth_bp
+    from .auth import routes as auth_routes  # noqa: F401
+    from .console import bp as console_bp
+    from .console import dashboard, records  # noqa: F401
+    from .public import bp as public_bp
+    from .public import routes as public_routes  # noqa: F401
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(console_bp, url_prefix="/console")
+    api_errors.api_for(app).register_blueprint(api_bp)

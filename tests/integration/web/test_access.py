@@ -1,0 +1,99 @@
+"""Who may open what: every route is either on the public allow-list or needs sign-in, and the routes
+kept for administrators and managers answer 403 to an attendant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from parking.seed import DemoVillage
+
+pytestmark = [pytest.mark.database, pytest.mark.redis]
+
+PUBLIC_ENDPOINTS = {
+    "static",
+    "public.index",
+    "auth.login",
+    "api.availability",
+    "api-docs.openapi_json",
+}
+ADMIN_AND_MANAGER_ONLY = {"console.passes", "api.list_passes"}
+
+
+def _routes(app: Flask) -> Iterator[Rule]:
+    yield from sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+
+
+def _request(client: FlaskClient, rule: Rule, village: DemoVillage):  # type: ignore[no-untyped-def]
+    values = {arg: village.community_lot_id for arg in rule.arguments}
+    if rule.endpoint == "static":
+        values = {"filename": "css/parking.css"}
+    with client.application.test_request_context():
+        from flask import url_for
+
+        url = url_for(rule.endpoint, **values)
+    method = "GET" if "GET" in (rule.methods or ()) else "POST"
+    return client.open(url, method=method)
+
+
+def test_every_route_not_on_the_allow_list_needs_sign_in(app: Flask, client: FlaskClient, village: DemoVillage) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False  # so a POST-only route answers for sign-in, not for the token
+    served_anonymously = set()
+    for rule in _routes(app):
+        response = _request(client, rule, village)
+        if rule.rule.startswith("/api/"):
+            if response.status_code != 401:
+                served_anonymously.add(rule.endpoint)
+            else:
+                assert response.get_json()["error"]["code"] == 401
+        elif not (response.status_code == 302 and response.headers["Location"].startswith("/auth/login")):
+            served_anonymously.add(rule.endpoint)
+    assert served_anonymously == PUBLIC_ENDPOINTS
+
+
+def test_public_endpoints_answer_200_without_sign_in(app: Flask, client: FlaskClient, village: DemoVillage) -> None:
+    statuses = {rule.endpoint: _request(client, rule, village).status_code for rule in _routes(app) if rule.endpoint in PUBLIC_ENDPOINTS}
+    assert statuses == {endpoint: 200 for endpoint in PUBLIC_ENDPOINTS}
+
+
+def test_attendant_is_refused_only_the_admin_and_manager_routes(app: Flask, client: FlaskClient, village: DemoVillage, login) -> None:  # type: ignore[no-untyped-def]
+    assert login("attendant").status_code == 302
+    refused, served = set(), set()
+    for rule in _routes(app):
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint == "auth.logout":  # signing out has its own tests
+            continue
+        status = _request(client, rule, village).status_code
+        (refused if status == 403 else served).add((rule.endpoint, status))
+    assert {endpoint for endpoint, _ in refused} == ADMIN_AND_MANAGER_ONLY
+    assert {status for _, status in served} == {200}
+
+
+@pytest.mark.parametrize("username", ["admin", "manager"])
+def test_admin_and_manager_may_open_the_passes(client: FlaskClient, login, username: str) -> None:  # type: ignore[no-untyped-def]
+    login(username)
+    assert client.get("/console/passes").status_code == 200
+    assert client.get("/api/v1/passes").status_code == 200
+
+
+def test_forbidden_api_route_answers_403_in_the_error_shape(client: FlaskClient, login) -> None:  # type: ignore[no-untyped-def]
+    login("attendant")
+    response = client.get("/api/v1/passes")
+    assert response.status_code == 403
+    assert response.get_json() == {
+        "error": {
+            "code": 403,
+            "status": "Forbidden",
+            "message": "role 'attendant' may not use this resource; allowed: admin, manager",
+            "field": None,
+        }
+    }
+
+
+def test_console_page_redirects_to_sign_in_with_the_page_to_return_to(client: FlaskClient) -> None:
+    response = client.get("/console/sessions?status=open")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/console/sessions?status%3Dopen"

@@ -1,0 +1,49 @@
+"""``roles_required``: sign-in plus, optionally, a role check on a console page or API route.
+
+With no roles, any signed-in operator may pass. Someone not signed in gets the sign-in page (console) or
+a 401 JSON error (API); a signed-in operator without one of the roles gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from parking.models import Role
+
+from ..api.errors import abort_json, is_api_request
+from ..extensions import login_manager
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ANY_ROLE = frozenset(r.value for r in Role)
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    unknown = set(roles) - ANY_ROLE
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}; roles are {sorted(ANY_ROLE)}")
+    allowed = frozenset(roles) or ANY_ROLE
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                if is_api_request():
+                    abort_json(403, f"role {current_user.role!r} may not use this resource; allowed: {', '.join(sorted(allowed))}")
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.allowed_roles = allowed  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+login_required = roles_required()

@@ -1,0 +1,93 @@
+"""Console lists read from SQL: lanes with their cameras, recent parking sessions, passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Generic, TypeVar
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from parking.models import DeviceKind, Lane, Lot, ParkingPass, ParkingSession, SessionStatus
+
+from ..auth.roles import login_required, roles_required
+from ..context import db
+from . import bp
+
+PER_PAGE = 30
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+
+def paginate(session: Session, query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, page, per_page, total)
+
+
+def camera_serial(lane: Lane) -> str:
+    return next((d.serial or "" for d in lane.devices if d.kind == DeviceKind.CAMERA), "")
+
+
+def _lots() -> list[Lot]:
+    return list(db().scalars(select(Lot).order_by(Lot.id)))
+
+
+@bp.route("/lanes")
+@login_required
+def lanes() -> ResponseReturnValue:
+    rows = db().scalars(
+        select(Lane).options(selectinload(Lane.devices), selectinload(Lane.lot), selectinload(Lane.zone)).order_by(Lane.lot_id, Lane.id)
+    )
+    return render_template("console/lanes.html", lanes=[(lane, camera_serial(lane)) for lane in rows])
+
+
+@bp.route("/sessions")
+@login_required
+def sessions() -> ResponseReturnValue:
+    lots = _lots()
+    lot_id = request.args.get("lot", type=int)
+    if lot_id not in {lot.id for lot in lots}:
+        lot_id = None
+    status = request.args.get("status", "")
+    if status not in {s.value for s in SessionStatus}:
+        status = ""
+    page_number = max(1, request.args.get("page", 1, type=int))
+    query = select(ParkingSession).order_by(ParkingSession.entry_at.desc(), ParkingSession.id.desc())
+    if lot_id is not None:
+        query = query.where(ParkingSession.lot_id == lot_id)
+    if status:
+        query = query.where(ParkingSession.status == SessionStatus(status))
+    page = paginate(db(), query, page_number, PER_PAGE)
+    return render_template(
+        "console/sessions.html",
+        page=page,
+        lots=lots,
+        lot_names={lot.id: lot.name for lot in lots},
+        lot_id=lot_id,
+        status=status,
+        statuses=[s.value for s in SessionStatus],
+    )
+
+
+@bp.route("/passes")
+@roles_required("admin", "manager")
+def passes() -> ResponseReturnValue:
+    rows = db().scalars(
+        select(ParkingPass).options(selectinload(ParkingPass.plates), selectinload(ParkingPass.lot)).order_by(ParkingPass.lot_id, ParkingPass.id)
+    )
+    return render_template("console/passes.html", passes=list(rows))
