@@ -137,6 +137,10 @@ def _price(
             if holes:
                 out.add(period_line(clock, holes[0][0], holes[-1][1], f"{benefit.name.zh}：免费{duration(freed)}", 0))
     start, holes = billing_start(start, holes)
+    if tariff.brackets is not None:
+        _add_brackets(tariff, clock, out, start, X, holes)
+        _add_class_and_benefit(tariff, stay, out, benefit)
+        return out
     origin, ledger = _origin_and_ledger(tariff, context, clock, E, start)
     billing = bill(tariff, stay.vehicle_class, clock, start, X, origin=origin, ledger=ledger, holes=holes)
     out.billing, out.origin = billing, origin
@@ -180,6 +184,23 @@ def _origin_and_ledger(tariff: Tariff, context: QuoteContext, clock: Clock, E: i
                 if found is not None:
                     ledger.add_spent(found[0], prior.paid_fen)
     return origin, ledger
+
+
+def _add_brackets(tariff: Tariff, clock: Clock, out: _Priced, start: int, X: int, holes: list[tuple[int, int]]) -> None:
+    brackets = tariff.brackets
+    assert brackets is not None
+    minutes = max(0, X - start) - sum(min(b, X) - a for a, b in holes if a < X)
+    if minutes <= 0:
+        return
+    days, rest = divmod(minutes, brackets.period)
+    if days:
+        rule = f"每满{duration(brackets.period)}{money(brackets.per_period_fen)}"
+        out.add(QuoteLine(clock.datetime(start), clock.datetime(start + days * brackets.period), f"{money(brackets.per_period_fen)}/{duration(brackets.period)}", days, days * brackets.per_period_fen, rule))
+    if rest:
+        item = next(b for b in brackets.items if rest <= b.up_to)
+        low = max([b.up_to for b in brackets.items if b.up_to < item.up_to], default=0)
+        span = f"{duration(low)}至{duration(item.up_to)}" if low else f"{duration(item.up_to)}以内"
+        out.add(QuoteLine(clock.datetime(X - rest), clock.datetime(X), f"{money(item.fen)}/次", 1, item.fen, f"停车{span}{money(item.fen)}"))
 
 
 def _add_billing(tariff: Tariff, clock: Clock, out: _Priced, billing: Billing, origin: int) -> None:
