@@ -10,7 +10,9 @@ The published tariffs of `shared/reference/tariffs.md` ship as documents in `exa
 """
 
 from parking.tariffs.calendar import WorkdayCalendar
+from parking.tariffs.describe import describe
 from parking.tariffs.document import Tariff
+from parking.tariffs.engine import quote
 from parking.tariffs.errors import TariffError
 from parking.tariffs.schema import json_schema, load_tariff
 from parking.tariffs.stay import Coupon, PriorStay, Quote, QuoteContext, QuoteLine, Stay
@@ -30,15 +32,3 @@ __all__ = [
     "load_tariff",
     "quote",
 ]
-
-
-def __getattr__(name: str):  # the engine and the text import the package's values; load them lazily
-    if name == "quote":
-        from parking.tariffs.engine import quote
-
-        return quote
-    if name == "describe":
-        from parking.tariffs.describe import describe
-
-        return describe
-    raise AttributeError(name)

@@ -49,8 +49,8 @@ def band_span(band: Band) -> str:
 def unit_price(step: Step, lang: str = "zh-CN") -> str:
     """"3元/30分钟" / "¥3 per 30 min"."""
     if lang == "en":
-        return f"{money(step.fen, 'en')} per {duration(step.unit, 'en')}"
-    return f"{money(step.fen)}/{duration(step.unit)}"
+        return f"{money(step.fen, 'en')} per {'hour' if step.unit == 60 else duration(step.unit, 'en')}"
+    return f"{money(step.fen)}/{'小时' if step.unit == 60 else duration(step.unit)}"
 
 
 def step_span(rate: Rate, index: int, lang: str = "zh-CN") -> str:
