@@ -20,7 +20,7 @@ optional image bytes::
 
 Commands: ``getsn``, ``ivsresult``, ``trigger``, ``ioctl``, ``get_gpio_value``, ``ttransmission``
 (RS485 pass-through: ``subcmd`` init / send / uninit, ``comm`` "rs485-1", ``data`` base64, ``datalen``).
-The session that speaks this over a socket is :mod:`drivers.vz.tcp_camera`.
+The connection that speaks this over a socket is :mod:`drivers.vz.tcp_camera`.
 """
 
 from __future__ import annotations

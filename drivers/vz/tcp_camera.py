@@ -1,11 +1,11 @@
-"""A client session to a VZ camera's TCP port: heartbeats, commands with replies, pushed results.
+"""A client connection to a VZ camera's TCP port: heartbeats, commands with replies, pushed results.
 
     VzTcpCamera ── reader thread ──► transport.read ─► PacketDecoder ─┬─ heartbeat  → last_heard
          │                                                            ├─ ivs_result → on_result(VzPlateResult)
          │                                                            └─ reply      → the waiting request()
          └── request({"cmd": ...}) ─► transport.write, then waits for the reply with the same "cmd"
 
-The session sends a heartbeat every 2 s on its injected clock, drops the connection when the camera has
+The connection sends a heartbeat every 2 s on its injected clock, drops the connection when the camera has
 been silent for 6 s, and on every (re)connection subscribes to results again. The transport reconnects
 with backoff, so a camera that is down costs one quick error per attempt, never a blocked caller.
 """

@@ -1,4 +1,4 @@
-"""The VZ TCP session against the simulated camera over loopback."""
+"""The VZ TCP client against the simulated camera over loopback."""
 
 import queue
 import time
@@ -26,7 +26,7 @@ def sim():
 
 
 @pytest.fixture
-def session(sim):
+def client(sim):
     results = queue.Queue()
     clock = FakeClock()
     host, port = sim.server_address
@@ -38,31 +38,31 @@ def session(sim):
     cam.stop()
 
 
-def test_session_learns_the_serial_and_subscribes(sim, session):
-    assert session.serialno == "SN-TCP-1"
+def test_client_learns_the_serial_and_subscribes(sim, client):
+    assert client.serialno == "SN-TCP-1"
     assert sim.commands[:2] == ["getsn", "ivsresult"]
 
 
-def test_pushed_result_reaches_the_callback_with_its_image(sim, session):
+def test_pushed_result_reaches_the_callback_with_its_image(sim, client):
     assert sim.push_plate("粤B12345", image=b"\xff\xd8jpeg") == 1
-    read = session.results.get(timeout=2)
+    read = client.results.get(timeout=2)
     assert (read.serialno, read.license, read.image) == ("SN-TCP-1", "粤B12345", b"\xff\xd8jpeg")
 
 
-def test_open_pulses_the_gate_io(sim, session):
-    session.open()
+def test_open_pulses_the_gate_io(sim, client):
+    client.open()
     assert sim.ioctls == [(0, 2, 500)]
 
 
-def test_rs485_pass_through_delivers_olm_frames(sim, session):
-    session.send_rs485(olm.speak("欢迎光临"))
+def test_rs485_pass_through_delivers_olm_frames(sim, client):
+    client.send_rs485(olm.speak("欢迎光临"))
     assert sim.commands[-2:] == ["ttransmission", "ttransmission"]
     assert sim.rs485_frames == [olm.OlmFrame(0x30, bytes.fromhex("01 BB B6 D3 AD B9 E2 C1 D9"))]
 
 
-def test_heartbeat_goes_out_when_two_seconds_pass_on_the_clock(sim, session):
+def test_heartbeat_goes_out_when_two_seconds_pass_on_the_clock(sim, client):
     before = sim.heartbeats
-    session.fake_clock.now += 2.0
+    client.fake_clock.now += 2.0
     assert sim.wait_for(lambda: sim.heartbeats > before)
 
 
@@ -75,24 +75,24 @@ def wait_until(predicate, timeout=3.0):
     return True
 
 
-def test_silent_camera_is_dropped_and_the_session_reconnects_and_resubscribes(sim, session):
+def test_silent_camera_is_dropped_and_the_client_reconnects_and_resubscribes(sim, client):
     sim.answer_heartbeats = False
-    session.fake_clock.now += 6.5     # nothing heard for longer than the 6 s limit
-    assert wait_until(lambda: not session.transport.is_open)
-    assert "camera silent for 6.5 s" in session.last_error
+    client.fake_clock.now += 6.5     # nothing heard for longer than the 6 s limit
+    assert wait_until(lambda: not client.transport.is_open)
+    assert "camera silent for 6.5 s" in client.last_error
     sim.answer_heartbeats = True
-    session.fake_clock.now += 1.0     # past the first backoff delay (0.5 s ± 10 %)
-    assert wait_until(lambda: session.transport.connects == 2 and sim.subscribers == 1)
+    client.fake_clock.now += 1.0     # past the first backoff delay (0.5 s ± 10 %)
+    assert wait_until(lambda: client.transport.connects == 2 and sim.subscribers == 1)
 
 
-def test_reconnects_after_the_camera_drops_the_connection(sim, session):
+def test_reconnects_after_the_camera_drops_the_connection(sim, client):
     sim.disconnect_all()
-    assert wait_until(lambda: not session.transport.is_open)
-    session.fake_clock.now += 1.0
-    assert wait_until(lambda: session.transport.connects == 2 and sim.subscribers == 1)
+    assert wait_until(lambda: not client.transport.is_open)
+    client.fake_clock.now += 1.0
+    assert wait_until(lambda: client.transport.connects == 2 and sim.subscribers == 1)
 
 
-def test_no_reconnect_before_the_backoff_delay_has_passed_on_the_clock(sim, session):
+def test_no_reconnect_before_the_backoff_delay_has_passed_on_the_clock(sim, client):
     sim.disconnect_all()
-    assert wait_until(lambda: not session.transport.is_open)
-    assert not wait_until(lambda: session.transport.connects == 2, timeout=0.3)
+    assert wait_until(lambda: not client.transport.is_open)
+    assert not wait_until(lambda: client.transport.connects == 2, timeout=0.3)

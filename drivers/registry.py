@@ -1,0 +1,178 @@
+"""Open a device from its URL.
+
+Grammar (``[...]`` optional; every query option is listed, anything else is refused)::
+
+    vz-http://HOST:PORT?serial=SN[&gate_io=N&pulse_ms=500&board=0]   camera pushes to us on HOST:PORT
+    vz-tcp://HOST[:8131][?gate_io=0&pulse_ms=500&images=1]          we connect to the camera
+    modbus-rtu://SERIAL_PATH?[baudrate=9600&unit=1&coil=0&close_coil=1&stop_coil=2&loop_input=0
+                              &arm_input=1&pulse_ms=500&timeout=0.5]
+    modbus-tcp://HOST[:502]?[unit=1&coil=0&... as above]
+    olm://SERIAL_PATH[?baudrate=9600&address=0&ack_timeout=0.5&retries=2&ack=1]
+    olm+tcp://HOST:PORT[?address=0&ack_timeout=0.5&retries=2&ack=1]  board behind an RS485-TCP converter
+
+``SERIAL_PATH`` is an absolute device path (``modbus-rtu:///dev/ttyUSB0``: three slashes) or, after
+``serial=``, any pyserial URL (``olm://?serial=loop://``, ``olm://?serial=socket://10.0.0.9:4001``).
+``coil`` is the relay wired to the gate's OPEN contact; ``close_coil`` / ``stop_coil`` may be ``none``.
+``vz-http`` cameras on the same HOST:PORT share one :class:`drivers.vz.push_camera.VzPushHub`, found
+in ``Registry.hubs``; the caller starts it (``hub.start()``) once every camera is registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from drivers.errors import UnsupportedURLError
+
+SERIAL_OPTIONS = {"baudrate", "serial"}
+MODBUS_OPTIONS = {"unit", "coil", "close_coil", "stop_coil", "loop_input", "arm_input", "pulse_ms", "timeout"}
+OLM_OPTIONS = {"address", "ack_timeout", "retries", "ack"}
+
+
+@dataclass(frozen=True)
+class DeviceURL:
+    scheme: str
+    host: str = ""
+    port: int | None = None
+    path: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+
+    def get_int(self, key: str, default: int) -> int:
+        return int(self._get(key, str(default)))
+
+    def get_float(self, key: str, default: float) -> float:
+        return float(self._get(key, str(default)))
+
+    def get_optional_int(self, key: str, default: int | None) -> int | None:
+        value = self.options.get(key)
+        if value is None:
+            return default
+        return None if value.lower() == "none" else self.get_int(key, 0)
+
+    def _get(self, key: str, default: str) -> str:
+        value = self.options.get(key, default)
+        try:
+            float(value)
+        except ValueError:
+            raise UnsupportedURLError(f"{self.scheme} URL option {key}={value!r}: expected a number") from None
+        return value
+
+    @property
+    def serial_url(self) -> str:
+        url = self.options.get("serial") or self.path
+        if not url:
+            raise UnsupportedURLError(f"{self.scheme} URL needs a serial device path (e.g. {self.scheme}:///dev/"
+                                      f"ttyUSB0) or serial=<pyserial URL>")
+        return url
+
+
+def parse_device_url(url: str, allowed: set[str] | None = None) -> DeviceURL:
+    parts = urlsplit(url)
+    if not parts.scheme:
+        raise UnsupportedURLError(f"device URL {url!r} has no scheme; expected one of {', '.join(sorted(OPENERS))}")
+    try:
+        port = parts.port
+    except ValueError:
+        raise UnsupportedURLError(f"device URL {url!r}: the port is not a number 0..65535") from None
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if allowed is not None:
+        unknown = sorted(set(options) - allowed)
+        if unknown:
+            raise UnsupportedURLError(f"{parts.scheme} URL option {unknown[0]!r} is not known; "
+                                      f"allowed: {', '.join(sorted(allowed))}")
+    return DeviceURL(parts.scheme.lower(), parts.hostname or "", port, unquote(parts.path), options)
+
+
+def _require_host(u: DeviceURL, example: str) -> None:
+    if not u.host:
+        raise UnsupportedURLError(f"{u.scheme} URL needs a host, e.g. {example}")
+
+
+class Registry:
+    """Opens devices by URL; keeps the shared VZ push hubs."""
+
+    def __init__(self) -> None:
+        self.hubs: dict[tuple[str, int], Any] = {}
+
+    def open(self, url: str, **kwargs: Any) -> Any:
+        scheme = urlsplit(url).scheme.lower()
+        opener = OPENERS.get(scheme)
+        if opener is None:
+            raise UnsupportedURLError(f"device URL scheme {scheme!r} is not supported; "
+                                      f"expected one of {', '.join(sorted(OPENERS))}")
+        return opener(self, url, kwargs)
+
+
+def _vz_http(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.vz.push_camera import VzPushHub
+    u = parse_device_url(url, {"serial", "gate_io", "pulse_ms", "board"})
+    _require_host(u, "vz-http://0.0.0.0:8090?serial=SN123")
+    if not u.options.get("serial"):
+        raise UnsupportedURLError("vz-http URL needs serial=<camera serial number>")
+    key = (u.host, u.port or 8090)
+    hub = reg.hubs.get(key) or reg.hubs.setdefault(key, VzPushHub(*key))
+    return hub.camera(u.options["serial"], gate_io=u.get_optional_int("gate_io", None),
+                      pulse_ms=u.get_int("pulse_ms", 500), board_address=u.get_int("board", 0), **kw)
+
+
+def _vz_tcp(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.vz.tcp_camera import VzTcpCamera
+    u = parse_device_url(url, {"gate_io", "pulse_ms", "images"})
+    _require_host(u, "vz-tcp://10.0.0.5:8131")
+    return VzTcpCamera(u.host, u.port or 8131, gate_io=u.get_int("gate_io", 0), pulse_ms=u.get_int("pulse_ms", 500),
+                       subscribe_images=bool(u.get_int("images", 1)), **kw)
+
+
+def _modbus_kwargs(u: DeviceURL) -> dict[str, Any]:
+    return dict(unit=u.get_int("unit", 1), open_coil=u.get_int("coil", 0),
+                close_coil=u.get_optional_int("close_coil", 1), stop_coil=u.get_optional_int("stop_coil", 2),
+                loop_input=u.get_int("loop_input", 0), arm_up_input=u.get_optional_int("arm_input", 1),
+                pulse_seconds=u.get_int("pulse_ms", 500) / 1000)
+
+
+def _modbus_rtu(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.modbus_gate import ModbusRelayGate
+    u = parse_device_url(url, MODBUS_OPTIONS | SERIAL_OPTIONS)
+    return ModbusRelayGate.rtu(u.serial_url, baudrate=u.get_int("baudrate", 9600),
+                               timeout=u.get_float("timeout", 0.5), **_modbus_kwargs(u), **kw)
+
+
+def _modbus_tcp(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.modbus_gate import ModbusRelayGate
+    u = parse_device_url(url, MODBUS_OPTIONS)
+    _require_host(u, "modbus-tcp://10.0.0.7:502?unit=1&coil=0")
+    return ModbusRelayGate.tcp(u.host, u.port or 502, timeout=u.get_float("timeout", 1.0), **_modbus_kwargs(u), **kw)
+
+
+def _olm_kwargs(u: DeviceURL) -> dict[str, Any]:
+    return dict(address=u.get_int("address", 0), ack_timeout=u.get_float("ack_timeout", 0.5),
+                retries=u.get_int("retries", 2), require_ack=bool(u.get_int("ack", 1)))
+
+
+def _olm(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.olm_board import OlmBoard
+    from drivers.transport import SerialTransport
+    u = parse_device_url(url, OLM_OPTIONS | SERIAL_OPTIONS)
+    return OlmBoard(SerialTransport(u.serial_url, baudrate=u.get_int("baudrate", 9600)), **_olm_kwargs(u), **kw)
+
+
+def _olm_tcp(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.olm_board import OlmBoard
+    from drivers.transport import TcpClientTransport
+    u = parse_device_url(url, OLM_OPTIONS)
+    _require_host(u, "olm+tcp://10.0.0.8:4001")
+    if u.port is None:
+        raise UnsupportedURLError("olm+tcp URL needs a port, e.g. olm+tcp://10.0.0.8:4001")
+    return OlmBoard(TcpClientTransport(u.host, u.port), **_olm_kwargs(u), **kw)
+
+
+OPENERS: dict[str, Callable[[Registry, str, dict[str, Any]], Any]] = {
+    "vz-http": _vz_http, "vz-tcp": _vz_tcp, "modbus-rtu": _modbus_rtu, "modbus-tcp": _modbus_tcp,
+    "olm": _olm, "olm+tcp": _olm_tcp,
+}
+
+
+def open_device(url: str, registry: Registry | None = None, **kwargs: Any) -> Any:
+    """Open the device ``url`` names (see the module docstring for the grammar)."""
+    return (registry or Registry()).open(url, **kwargs)
