@@ -99,12 +99,15 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def village(runtime: Runtime):  # type: ignore[no-untyped-def]
+    from parking.occupancy.recorder import Recorder
     from parking.seed import publish_capacities, seed_demo
 
     with dbmod.transaction(runtime.sessions) as session:
         seeded = seed_demo(session, now=FIXED_NOW, password=TEST_PASSWORD)
     with runtime.sessions() as session:
         publish_capacities(session, runtime.store)
+    # The capacity events of seeding are recorded now, so each test's journal starts with its own events.
+    Recorder(runtime.redis, runtime.sessions, [seeded.community_lot_id, seeded.office_lot_id], consumer="seed").drain()
     return seeded
 
 

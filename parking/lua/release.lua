@@ -5,18 +5,21 @@ KEYS[2] open sessions hash  {lot:L}:open
 KEYS[3] event stream        {lot:L}:events
 KEYS[4] read dedupe key     ("" when the read carries no id)
 KEYS[5] lane dedupe key
+KEYS[6] pass occupancy hash {lot:L}:passocc
 ARGV[1] plate of the open session   ARGV[2] exit JSON (lane, read, plate as read, fee...)   ARGV[3] event uid
 ARGV[4] now (ms)   ARGV[5] dedupe window (s)   ARGV[6] stream max length
 ARGV[7] "probe" to return no_session without journaling or remembering it, so that the caller can look
         for a tolerant match among the open sessions and call again; anything else is final.
+ARGV[8] the session uid the caller decided on ("" for whichever is open): if another session has taken
+        the plate's place in between, nothing is released and the outcome is "changed".
 
-Returns {outcome, detail JSON}; outcome is released | duplicate | no_session.
-The count of the session's zone is decremented; it cannot go below zero because only an open session,
-which claimed a space, is released, and it is removed in the same step.
+Returns {outcome, detail JSON}; outcome is released | duplicate | no_session | changed.
+The zone, pool and pass counts of the session are decremented; they cannot go below zero because only
+an open session, which claimed them, is released, and it is removed in the same step.
 ]]
 local plate, exit_json, event_uid = ARGV[1], ARGV[2], ARGV[3]
 local now_ms, window, maxlen = ARGV[4], tonumber(ARGV[5]), ARGV[6]
-local probe = ARGV[7] == "probe"
+local probe, expected = ARGV[7] == "probe", ARGV[8]
 
 for _, key in ipairs({KEYS[4], KEYS[5]}) do
   if key ~= "" then
@@ -43,6 +46,15 @@ local function journal(kind, data)
     "uid", event_uid, "kind", kind, "at", now_ms, "plate", plate, "data", data)
 end
 
+local function decrement(hash, field)
+  if tonumber(redis.call("HGET", hash, field) or "0") > 0 then
+    return redis.call("HINCRBY", hash, field, -1)
+  end
+  -- Only reachable if the hash was edited by hand: never report a negative count.
+  redis.call("HSET", hash, field, 0)
+  return 0
+end
+
 local raw = redis.call("HGET", KEYS[2], plate)
 if not raw and probe then
   return {"no_session", "{}"}
@@ -54,14 +66,14 @@ if not raw then
 end
 
 local session = cjson.decode(raw)
+if expected ~= "" and session.uid ~= expected then
+  return {"changed", cjson.encode({session = session})}
+end
 local zone = tostring(session.zone)
 redis.call("HDEL", KEYS[2], plate)
-local present = tonumber(redis.call("HINCRBY", KEYS[1], zone, -1))
-if present < 0 then
-  -- Only reachable if the hash was edited by hand: never report a negative count.
-  redis.call("HSET", KEYS[1], zone, 0)
-  present = 0
-end
+local present = decrement(KEYS[1], zone)
+if session.pool and session.pool ~= cjson.null then decrement(KEYS[1], zone .. ":" .. session.pool) end
+if session.pass and session.pass ~= cjson.null then decrement(KEYS[6], tostring(session.pass)) end
 local detail = cjson.encode({session = session, exit = cjson.decode(exit_json), zone = zone, present = present})
 journal("exited", detail)
 return remember("released", detail)

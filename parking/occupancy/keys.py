@@ -27,6 +27,22 @@ class LotKeys:
         return f"{self.tag}:open"
 
     @property
+    def pass_occupancy(self) -> str:
+        return f"{self.tag}:passocc"
+
+    @property
+    def passes(self) -> str:
+        return f"{self.tag}:passes"
+
+    @property
+    def lists(self) -> str:
+        return f"{self.tag}:lists"
+
+    @property
+    def visitors(self) -> str:
+        return f"{self.tag}:visitors"
+
+    @property
     def events(self) -> str:
         return f"{self.tag}:events"
 

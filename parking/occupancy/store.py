@@ -1,16 +1,17 @@
 """The live occupancy of every lot, held in Redis and changed only through atomic Lua scripts.
 
-``admit`` and ``release`` are one EVALSHA each: the script checks, changes the counts and the open
-sessions, and appends the matching event to the lot's stream in one step, so Redis and the journal
-never disagree. Scripts are registered once per store and called by SHA (redis-py reloads them after a
-``SCRIPT FLUSH``). Nothing here decides policy; that is ``parking.decisions``.
+``admit``, ``release``, ``move`` and ``pay`` are one EVALSHA each: the script checks, changes the counts
+and the open sessions, and appends the matching event to the lot's stream in one step, so Redis and the
+journal never disagree. Scripts are registered once per store and called by SHA (redis-py reloads them
+after a ``SCRIPT FLUSH``). Nothing here decides policy: the caller passes the ordered ``Claim``\\ s the
+vehicle has (``parking.admission``), and the script takes the first one that fits.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -41,6 +42,27 @@ def from_ms(ms: int | str) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc)
 
 
+class CapacityError(ValueError):
+    """A capacity that cannot be set: negative, or below the vehicles present."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One right to a space: in ``pool`` (None: the zone's capacity only), as ``vehicle_class``,
+    and when ``pass_id`` is given, only while fewer than ``spaces`` vehicles of that pass are present."""
+
+    pool: str | None
+    vehicle_class: str
+    pass_id: int | None = None
+    spaces: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pool": self.pool or False, "class": self.vehicle_class, "pass": self.pass_id or False, "spaces": self.spaces or False}
+
+
+ZONE_ONLY = (Claim(pool=None, vehicle_class="temporary"),)
+
+
 @dataclass(frozen=True)
 class CoreResult:
     """What a script did: ``outcome`` and the detail it journaled (or, for a duplicate, the first answer)."""
@@ -58,6 +80,20 @@ class CoreResult:
         """The outcome that counts: for a duplicate, the outcome of the first read."""
         return str(self.detail["first"]) if self.duplicate else self.outcome
 
+    @property
+    def effective_detail(self) -> dict[str, Any]:
+        return dict(self.detail["detail"]) if self.duplicate else self.detail
+
+
+@dataclass(frozen=True)
+class Count:
+    present: int
+    capacity: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.present)
+
 
 class OccupancyStore:
     def __init__(self, client: redis.Redis, *, dedupe_seconds: int = 10, stream_maxlen: int = STREAM_MAXLEN) -> None:
@@ -66,17 +102,29 @@ class OccupancyStore:
         self.stream_maxlen = stream_maxlen
         self._admit = client.register_script(_script("admit"))
         self._release = client.register_script(_script("release"))
+        self._move = client.register_script(_script("move"))
+        self._pay = client.register_script(_script("pay"))
+        self._set_capacity = client.register_script(_script("set_capacity"))
 
     # -- configuration -------------------------------------------------------------------------------
-    def set_capacities(self, lot_id: int, capacities: Mapping[int, int]) -> None:
-        """Publish the zones' capacities of a lot (from SQL) to the live store."""
-        keys = LotKeys(lot_id)
-        if not capacities:
-            return
-        for zone, spaces in capacities.items():
+    def set_capacities(self, lot_id: int, capacities: Mapping[int, int], pools: Mapping[tuple[int, str], int] | None = None, *,
+                       now: datetime | None = None, force: bool = False) -> None:
+        """Publish zone and pool capacities (from SQL). Without ``force`` a value below the vehicles
+        present is refused with ``CapacityError`` and nothing of that field is changed."""
+        fields: dict[str, int] = {str(zone): spaces for zone, spaces in capacities.items()}
+        fields |= {f"{zone}:{pool}": spaces for (zone, pool), spaces in (pools or {}).items()}
+        for name, spaces in fields.items():
             if spaces < 0:
-                raise ValueError(f"zone {zone}: capacity {spaces} is negative")
-        self.redis.hset(keys.capacity, mapping={str(z): int(c) for z, c in capacities.items()})
+                raise CapacityError(f"zone {name}: capacity {spaces} is negative")
+        keys = LotKeys(lot_id)
+        moment = to_ms(now or datetime.now(timezone.utc))
+        for name, spaces in fields.items():
+            outcome, present = self._set_capacity(
+                keys=[keys.occupancy, keys.capacity, keys.events],
+                args=[name, spaces, new_uid(), moment, self.stream_maxlen, "force" if force else "check"],
+            )
+            if _text(outcome) == "below_count":
+                raise CapacityError(f"zone {name}: capacity {spaces} is below the {int(present)} vehicles present")
 
     # -- state changes -------------------------------------------------------------------------------
     def admit(
@@ -87,15 +135,18 @@ class OccupancyStore:
         now: datetime,
         *,
         lane_id: int,
+        claims: Sequence[Claim] = ZONE_ONLY,
+        on_open: str = "refuse",
         session: Mapping[str, Any] | None = None,
         camera_serial: str = "",
         read_id: str = "",
     ) -> CoreResult:
+        if on_open not in {"refuse", "replace"}:
+            raise ValueError(f"on_open={on_open!r}: expected 'refuse' or 'replace'")
         keys = LotKeys(lot_id)
-        session_uid = new_uid()
         event_uid = new_uid()
         record = {
-            "uid": session_uid,
+            "uid": new_uid(),
             "plate": plate,
             "zone": zone_id,
             "lane": lane_id,
@@ -105,14 +156,13 @@ class OccupancyStore:
         }
         raw = self._admit(
             keys=[
-                keys.occupancy,
-                keys.capacity,
-                keys.open_sessions,
-                keys.events,
+                keys.occupancy, keys.capacity, keys.open_sessions, keys.events,
                 keys.read_dedupe(camera_serial, read_id) if read_id else "",
                 keys.lane_dedupe(lane_id, plate),
+                keys.pass_occupancy,
             ],
-            args=[plate, zone_id, _dumps(record), event_uid, to_ms(now), self.dedupe_seconds, self.stream_maxlen],
+            args=[plate, zone_id, _dumps(record), event_uid, to_ms(now), self.dedupe_seconds, self.stream_maxlen,
+                  json.dumps([c.to_json() for c in claims]), on_open],
         )
         return _result(raw, event_uid)
 
@@ -127,9 +177,11 @@ class OccupancyStore:
         camera_serial: str = "",
         read_id: str = "",
         probe: bool = False,
+        session_uid: str = "",
     ) -> CoreResult:
         """Close the open session of ``plate``. With ``probe`` a missing session is reported without
-        journaling it, so the caller may retry with a tolerantly matched plate."""
+        journaling it, so the caller may retry with a tolerantly matched plate; with ``session_uid``
+        only that session is closed (outcome ``changed`` if another took its place)."""
         keys = LotKeys(lot_id)
         event_uid = new_uid()
         record = {
@@ -140,14 +192,41 @@ class OccupancyStore:
         }
         raw = self._release(
             keys=[
-                keys.occupancy,
-                keys.open_sessions,
-                keys.events,
+                keys.occupancy, keys.open_sessions, keys.events,
                 keys.read_dedupe(camera_serial, read_id) if read_id else "",
                 keys.lane_dedupe(lane_id, plate),
+                keys.pass_occupancy,
             ],
             args=[plate, _dumps(record), event_uid, to_ms(now), self.dedupe_seconds, self.stream_maxlen,
-                  "probe" if probe else "final"],
+                  "probe" if probe else "final", session_uid],
+        )
+        return _result(raw, event_uid)
+
+    def move(self, lot_id: int, plate: str, zone_id: int, now: datetime, *, lane_id: int,
+             claims: Sequence[Claim] = ZONE_ONLY, read_id: str = "") -> CoreResult:
+        """Move the open session of ``plate`` into ``zone_id`` (an inner gate of a lot-in-lot)."""
+        keys = LotKeys(lot_id)
+        event_uid = new_uid()
+        record = {"lane": lane_id, "at": now.astimezone(timezone.utc).isoformat(), "read": read_id}
+        raw = self._move(
+            keys=[keys.occupancy, keys.capacity, keys.open_sessions, keys.events, keys.lane_dedupe(lane_id, plate), keys.pass_occupancy],
+            args=[plate, zone_id, _dumps(record), event_uid, to_ms(now), self.dedupe_seconds, self.stream_maxlen,
+                  json.dumps([c.to_json() for c in claims])],
+        )
+        return _result(raw, event_uid)
+
+    def pay(self, lot_id: int, plate: str, amount_fen: int, now: datetime, *, method: str,
+            operator_id: int | None = None, session_uid: str = "", reference: str = "") -> CoreResult:
+        """Record a payment against the open session of ``plate`` (journaled as ``paid``)."""
+        if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+            raise ValueError(f"amount_fen={amount_fen!r}: expected a positive whole number of fen")
+        keys = LotKeys(lot_id)
+        event_uid = new_uid()
+        payment = {"uid": new_uid(), "amount_fen": amount_fen, "method": method, "operator": operator_id,
+                   "paid_at": now.astimezone(timezone.utc).isoformat(), "reference": reference}
+        raw = self._pay(
+            keys=[keys.open_sessions, keys.events],
+            args=[plate, _dumps(payment), event_uid, to_ms(now), self.stream_maxlen, session_uid],
         )
         return _result(raw, event_uid)
 
@@ -167,19 +246,38 @@ class OccupancyStore:
         raw = self.redis.hget(LotKeys(lot_id).open_sessions, plate)
         return json.loads(raw) if raw else None
 
+    def open_sessions(self, lot_id: int) -> dict[str, dict[str, Any]]:
+        return {_text(p): json.loads(s) for p, s in self.redis.hgetall(LotKeys(lot_id).open_sessions).items()}
+
     def open_plates(self, lot_id: int) -> list[str]:
         return [_text(p) for p in self.redis.hkeys(LotKeys(lot_id).open_sessions)]
 
-    def occupancy(self, lot_id: int) -> dict[int, tuple[int, int]]:
-        """zone id -> (present, capacity), in one round trip."""
+    def counts(self, lot_id: int) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """(present, capacity, pass occupancy) as raw fields, in one round trip."""
         keys = LotKeys(lot_id)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(keys.occupancy)
             pipe.hgetall(keys.capacity)
-            present, capacity = pipe.execute()
-        present = {int(z): int(n) for z, n in present.items()}
-        capacity = {int(z): int(n) for z, n in capacity.items()}
-        return {zone: (present.get(zone, 0), capacity.get(zone, 0)) for zone in sorted(present.keys() | capacity.keys())}
+            pipe.hgetall(keys.pass_occupancy)
+            present, capacity, passes = pipe.execute()
+        return ({_text(k): int(v) for k, v in present.items()}, {_text(k): int(v) for k, v in capacity.items()},
+                {_text(k): int(v) for k, v in passes.items()})
+
+    def occupancy(self, lot_id: int) -> dict[int, tuple[int, int]]:
+        """zone id -> (present, capacity), in one round trip."""
+        present, capacity, _ = self.counts(lot_id)
+        zones = {int(k) for k in present.keys() | capacity.keys() if ":" not in k}
+        return {zone: (present.get(str(zone), 0), capacity.get(str(zone), 0)) for zone in sorted(zones)}
+
+    def pools(self, lot_id: int) -> dict[tuple[int, str], Count]:
+        """(zone id, pool) -> Count, for zones divided into pools."""
+        present, capacity, _ = self.counts(lot_id)
+        result = {}
+        for name, spaces in capacity.items():
+            zone, sep, pool = name.partition(":")
+            if sep and pool != "pools":
+                result[(int(zone), pool)] = Count(present.get(name, 0), spaces)
+        return dict(sorted(result.items()))
 
 
 def _dumps(value: Mapping[str, Any]) -> str:

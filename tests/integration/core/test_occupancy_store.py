@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import redis
 
-from parking.occupancy import LotKeys, OccupancyStore
+from parking.occupancy import CapacityError, LotKeys, OccupancyStore
 
 from ...conftest import FIXED_NOW
 
@@ -23,7 +23,9 @@ def store(redis_client: redis.Redis) -> OccupancyStore:
 
 
 def journal(store: OccupancyStore) -> list[tuple[str, str]]:
-    return [(f[b"kind"].decode(), f[b"plate"].decode()) for _, f in store.redis.xrange(LotKeys(LOT).events)]
+    """The vehicle events of the lot's journal (capacity changes left out)."""
+    entries = [(f[b"kind"].decode(), f[b"plate"].decode()) for _, f in store.redis.xrange(LotKeys(LOT).events)]
+    return [e for e in entries if e[0] != "capacity_set"]
 
 
 def test_keys_of_a_lot_share_one_cluster_hash_tag():
@@ -93,7 +95,7 @@ def test_admit_into_a_zone_without_capacity_is_an_error_naming_the_zone(store):
 
 
 def test_negative_capacity_is_refused(store):
-    with pytest.raises(ValueError, match="zone 70: capacity -1 is negative"):
+    with pytest.raises(CapacityError, match="zone 70: capacity -1 is negative"):
         store.set_capacities(LOT, {ZONE: -1})
 
 
@@ -102,10 +104,21 @@ def test_each_event_carries_a_unique_id_and_its_payload(store):
     store.release(LOT, "粤B12345", FIXED_NOW, lane_id=LANE_OUT)
     entries = store.redis.xrange(LotKeys(LOT).events)
     uids = {f[b"uid"] for _, f in entries}
-    assert len(uids) == 2
-    assert json.loads(entries[1][1][b"data"])["exit"]["lane"] == LANE_OUT
+    assert len(uids) == 3  # the capacity set by the fixture, the entry, the exit
+    assert json.loads(entries[2][1][b"data"])["exit"]["lane"] == LANE_OUT
 
 
 def test_scripts_survive_a_script_flush(store):
     store.redis.script_flush()
     assert store.admit(LOT, ZONE, "粤B12345", FIXED_NOW, lane_id=LANE_IN).outcome == "admitted"
+
+
+def test_capacity_below_the_vehicles_present_is_refused_and_nothing_changes(store):
+    store.admit(LOT, ZONE, "粤B00001", FIXED_NOW, lane_id=LANE_IN)
+    store.admit(LOT, ZONE, "粤B00002", FIXED_NOW, lane_id=LANE_IN)
+    with pytest.raises(CapacityError, match="zone 70: capacity 1 is below the 2 vehicles present"):
+        store.set_capacities(LOT, {ZONE: 1})
+    assert store.occupancy(LOT) == {ZONE: (2, 2)}
+    store.set_capacities(LOT, {ZONE: 5}, now=FIXED_NOW)
+    kinds = [f[b"kind"] for _, f in store.redis.xrange(LotKeys(LOT).events)]
+    assert kinds.count(b"capacity_set") == 2

@@ -1,0 +1,26 @@
+--[[ Record a payment against the open session of a plate, atomically, and journal it.
+
+KEYS[1] open sessions hash {lot:L}:open   KEYS[2] event stream {lot:L}:events
+ARGV[1] plate  ARGV[2] payment JSON (uid, amount_fen, method, operator, paid_at)  ARGV[3] event uid
+ARGV[4] now (ms)  ARGV[5] stream max length  ARGV[6] session uid the payment is for ("" for the open one)
+
+Returns {outcome, detail JSON}: paid | no_session | changed. The session keeps the running total
+(paid_fen) and the time of the last payment (paid_at), which the exit decision's grace period reads.
+]]
+local plate, payment_json, event_uid, now_ms, maxlen, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local raw = redis.call("HGET", KEYS[1], plate)
+if not raw then
+  return {"no_session", "{}"}
+end
+local session = cjson.decode(raw)
+if expected ~= "" and session.uid ~= expected then
+  return {"changed", cjson.encode({session = session})}
+end
+local payment = cjson.decode(payment_json)
+session.paid_fen = (tonumber(session.paid_fen) or 0) + tonumber(payment.amount_fen)
+session.paid_at = payment.paid_at
+redis.call("HSET", KEYS[1], plate, cjson.encode(session))
+local detail = cjson.encode({session = session, payment = payment})
+redis.call("XADD", KEYS[2], "MAXLEN", "~", maxlen, "*",
+  "uid", event_uid, "kind", "paid", "at", now_ms, "plate", plate, "data", detail)
+return {"paid", detail}
