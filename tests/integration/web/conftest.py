@@ -54,11 +54,26 @@ def login(client: FlaskClient) -> Callable[..., object]:
 def admit(runtime: Runtime, village: DemoVillage) -> Callable[..., None]:
     """Drive ``plates`` in through the community's east entry, one minute apart, and record them in SQL."""
 
-    def drive_in(*plates: str, lane_code: str = "east-in") -> None:
+    def drive_in(*plates: str, lane_code: str = "east-in", zone_id: int | None = None) -> None:
         lane = village.lane(lane_code)
         for i, plate in enumerate(plates):
-            result = runtime.store.admit(lane.lot_id, lane.zone_id, plate, FIXED_NOW + timedelta(minutes=i), lane_id=lane.id)
+            at = FIXED_NOW + timedelta(minutes=i)
+            result = runtime.store.admit(lane.lot_id, zone_id or lane.zone_id, plate, at, lane_id=lane.id)
             assert result.outcome == "admitted", result
         Recorder(runtime.redis, runtime.sessions, [village.community_lot_id, village.office_lot_id]).drain()
 
     return drive_in
+
+
+@pytest.fixture
+def drive_out(runtime: Runtime, village: DemoVillage) -> Callable[..., None]:
+    """Let ``plates`` out through the community's east exit an hour after ``FIXED_NOW`` and record it."""
+
+    def leave(*plates: str, lane_code: str = "east-out") -> None:
+        lane = village.lane(lane_code)
+        for plate in plates:
+            result = runtime.store.release(lane.lot_id, plate, FIXED_NOW + timedelta(hours=1), lane_id=lane.id)
+            assert result.outcome == "released", result
+        Recorder(runtime.redis, runtime.sessions, [village.community_lot_id, village.office_lot_id]).drain()
+
+    return leave
