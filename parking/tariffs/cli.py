@@ -68,7 +68,12 @@ def fee(tariff_path: Path, entry: str, exit_: str, plate: str | None, kind: str 
     tz = ZoneInfo(tariff.time_zone)
     vehicle_class, claimed = ("small", frozenset())
     if plate:
-        vehicle_class, claimed = vehicle_from_plate(plate)
+        from parking.plates import PlateError
+
+        try:
+            vehicle_class, claimed = vehicle_from_plate(plate)
+        except PlateError as error:
+            raise click.BadParameter(str(error), param_hint="--plate") from None
     if kind:
         vehicle_class = kind
     stay = Stay(_moment(entry, tz, "--entry"), _moment(exit_, tz, "--exit"), vehicle_class,
