@@ -14,6 +14,7 @@ Pure: the calendar, time zone, earlier stays, payment, pass and coupons all come
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,15 +33,29 @@ __all__ = ["quote"]
 
 @dataclass(slots=True)
 class _Priced:
-    lines: list[QuoteLine] = field(default_factory=list)
+    """A candidate price. Billing lines are written only for the candidate that is chosen."""
+
+    parts: list[QuoteLine | Callable[[], list[QuoteLine]]] = field(default_factory=list)
     total: int = 0
     benefit: Benefit | None = None
     billing: Billing | None = None
     origin: int = 0
+    span: tuple[datetime, datetime] | None = None
 
     def add(self, line: QuoteLine) -> None:
-        self.lines.append(line)
+        self.parts.append(line)
         self.total += line.amount_fen
+
+    def add_later(self, amount: int, write: Callable[[], list[QuoteLine]]) -> None:
+        self.parts.append(write)
+        self.total += amount
+
+    @property
+    def lines(self) -> list[QuoteLine]:
+        out: list[QuoteLine] = []
+        for part in self.parts:
+            out.extend(part() if callable(part) else [part])
+        return out
 
 
 def _aware(moment: datetime | None, name: str) -> datetime:
@@ -108,7 +123,7 @@ def _price(
         paid = Clock.minute(context.paid_at)
         if E < paid < X:
             return _price_overstay(tariff, stay, context, clock, E, paid, X, benefit)
-    out = _Priced(benefit=benefit, origin=E)
+    out = _Priced(benefit=benefit, origin=E, span=(clock.datetime(E), clock.datetime(X)))
     start, free_ok = E, True
     if context.pass_until is not None:
         until = Clock.minute(_aware(context.pass_until, "pass_until"))
@@ -154,7 +169,7 @@ def _price_overstay(
 ) -> _Priced:
     before = _price(tariff, stay, _without_payment(context), clock, E, paid, benefit)
     ledger = before.billing.ledger.copy() if before.billing else Ledger(tariff, clock.local_date(before.origin))
-    out = _Priced(benefit=benefit, origin=before.origin)
+    out = _Priced(benefit=benefit, origin=before.origin, span=(clock.datetime(E), clock.datetime(X)))
     out.add(period_line(clock, E, paid, f"已缴费{money(before.total)}", 0))
     out.add(period_line(clock, paid, X, f"缴费后超过{duration(tariff.grace_minutes)}离场，超时部分从首个计费单位起计费，不再免费", 0))
     billing = bill(tariff, stay.vehicle_class, clock, paid, X, origin=before.origin, ledger=ledger)
@@ -204,17 +219,19 @@ def _add_brackets(tariff: Tariff, clock: Clock, out: _Priced, start: int, X: int
 
 
 def _add_billing(tariff: Tariff, clock: Clock, out: _Priced, billing: Billing, origin: int) -> None:
-    for line in charge_lines(tariff, clock, billing.charges):
-        out.add(line)
-    for line in cap_lines(tariff, clock, billing, origin):
-        out.add(line)
+    reduced = dict(billing.ledger.reduced)
+    out.add_later(
+        billing.total,
+        lambda: [*charge_lines(tariff, clock, billing.charges), *cap_lines(tariff, clock, billing, origin, reduced)],
+    )
 
 
 def _add_class_and_benefit(tariff: Tariff, stay: Stay, out: _Priced, benefit: Benefit | None) -> None:
     klass = tariff.classes[stay.vehicle_class]
-    if not out.lines:
+    if not out.parts:
         return
-    first, last = out.lines[0].start, out.lines[-1].end
+    assert out.span is not None
+    first, last = out.span
     if klass.factor_scope == "fee" and klass.factor_percent != 100:
         scaled = half_up_percent(out.total, klass.factor_percent)
         rule = f"{_CLASS_ZH[klass.name]}按{klass.factor_percent}%收费"

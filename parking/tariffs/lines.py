@@ -66,9 +66,9 @@ def _cap_rule(tariff, index: int, key) -> str:
     return f"每24小时最高{amounts}{'（累计）' if cap.cumulative else ''}{shared}"
 
 
-def cap_lines(tariff, clock: Clock, billing: Billing, origin: int) -> list[QuoteLine]:
+def cap_lines(tariff, clock: Clock, billing: Billing, origin: int, reduced: dict) -> list[QuoteLine]:
     out = []
-    for key, amount in billing.ledger.reduced.items():
+    for key, amount in reduced.items():
         index, per, where = key[0], key[1], key[2] if len(key) > 2 else None
         if per == "calendar_day":
             start = clock.at(where, 0)

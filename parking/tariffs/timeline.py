@@ -31,7 +31,8 @@ class Clock:
     def __init__(self, tz: ZoneInfo, calendar: WorkdayCalendar) -> None:
         self.tz = tz
         self.calendar = calendar
-        self._midnights: dict[date, int] = {}
+        self._walls: dict[tuple[date, int], int] = {}
+        self._bands: dict[tuple[int, str], tuple[tuple[int, int, Band], ...]] = {}
 
     @staticmethod
     def minute(moment: datetime) -> int:
@@ -47,13 +48,21 @@ class Clock:
         """The epoch minute of a wall-clock time (minute_of_day may be 1440, the next midnight)."""
         if minute_of_day >= DAY:
             day, minute_of_day = day + timedelta(days=1), minute_of_day - DAY
-        if minute_of_day == 0:
-            cached = self._midnights.get(day)
-            if cached is None:
-                cached = self._midnights[day] = self.minute(datetime.combine(day, time(), self.tz))
-            return cached
-        wall = datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60), self.tz)
-        return self.minute(wall)
+        key = (day, minute_of_day)
+        cached = self._walls.get(key)
+        if cached is None:
+            wall = datetime.combine(day, time(minute_of_day // 60, minute_of_day % 60), self.tz)
+            cached = self._walls[key] = self.minute(wall)
+        return cached
+
+    def bands(self, tariff: Tariff, day: date) -> tuple[tuple[int, int, Band], ...]:
+        """The bands tiling a local date, by its day kind."""
+        kind = self.calendar.day_kind(day)
+        key = (id(tariff), kind)
+        cached = self._bands.get(key)
+        if cached is None:
+            cached = self._bands[key] = tariff.bands_for(kind)
+        return cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +77,7 @@ def occurrences(tariff: Tariff, clock: Clock, start: int, end: int) -> list[Occu
     out: list[Occurrence] = []
     day = clock.local_date(start)
     while True:
-        kind = clock.calendar.day_kind(day)
-        for a, b, band in tariff.bands_for(kind):
+        for a, b, band in clock.bands(tariff, day):
             lo, hi = max(clock.at(day, a), start), min(clock.at(day, b), end)
             if lo >= hi:
                 continue
