@@ -3,8 +3,9 @@
 Every vehicle inside is counted in exactly one zone (an inner zone of a lot-in-lot counts its own cars,
 not its outer zone's), so a lot's totals are sums over all its zones. Zones are ordered as a tree: each
 inner zone comes right after its outer zone, with ``depth`` saying how far it is nested. Counts come
-from ``OccupancyStore.occupancy`` in one Redis round trip per lot; a zone not yet published to Redis
-shows its SQL capacity and nobody present.
+from ``OccupancyStore.occupancy`` and ``.pools`` (one Redis round trip each per lot); a zone not yet
+published to Redis shows its SQL capacity and nobody present, and a pool the store does not count has
+``present`` None: unknown, not zero.
 """
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ from parking.occupancy import OccupancyStore
 
 @dataclass(frozen=True)
 class PoolCount:
+    """A pool of a zone; ``present`` is None while the live store does not count that pool."""
+
     kind: str
     capacity: int
+    present: int | None = None
+
+    @property
+    def free(self) -> int | None:
+        return None if self.present is None else max(self.capacity - self.present, 0)
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,15 @@ def _tree(zones: Sequence[Zone]) -> list[tuple[Zone, int]]:
 
 def count_lot(lot: Lot, store: OccupancyStore) -> LotCount:
     live = store.occupancy(lot.id)
+    live_pools = store.pools(lot.id)
     zones = []
     for zone, depth in _tree(lot.zones):
         present, capacity = live.get(zone.id, (0, zone.capacity))
-        pools = tuple(PoolCount(p.kind.value, p.capacity) for p in sorted(zone.pools, key=lambda p: p.id))
-        zones.append(ZoneCount(zone.id, zone.code, zone.name, zone.parent_id, depth, present, capacity, pools))
+        pools = []
+        for pool in sorted(zone.pools, key=lambda p: p.id):
+            count = live_pools.get((zone.id, pool.kind.value))
+            pools.append(PoolCount(pool.kind.value, count.capacity, count.present) if count else PoolCount(pool.kind.value, pool.capacity))
+        zones.append(ZoneCount(zone.id, zone.code, zone.name, zone.parent_id, depth, present, capacity, tuple(pools)))
     return LotCount(lot.id, lot.code, lot.name, lot.address, lot.latitude, lot.longitude, tuple(zones))
 
 

@@ -24,7 +24,7 @@ def parkapi_lot(lot: LotCount) -> dict[str, Any]:
         "free": lot.free,
         "state": "full" if lot.full else "open",
         "restrictions": [
-            {"type": pool.kind, "zone": zone.code, "capacity": pool.capacity, "realtime_free_capacity": None}
+            {"type": pool.kind, "zone": zone.code, "capacity": pool.capacity, "realtime_free_capacity": pool.free}
             for zone in lot.zones
             for pool in zone.pools
         ],

@@ -1,7 +1,7 @@
 """The public availability feed, in the shape of ParkAPI: no plates, no people, only counts and places.
 
-Per-pool restrictions carry the pool's capacity; ``realtime_free_capacity`` is null because the live
-store counts vehicles per zone, not per pool.
+Each pool of a zone is a restriction with its capacity; ``realtime_free_capacity`` is null for a pool
+the live store does not count.
 """
 
 from __future__ import annotations

@@ -45,6 +45,13 @@ class LotSchema(Schema):
     zones = fields.List(fields.Nested(ZoneSchema), dump_only=True)
 
 
+class PoolOccupancySchema(Schema):
+    kind = fields.String(dump_only=True)
+    present = fields.Integer(dump_only=True, allow_none=True, metadata={"description": "null when the pool is not counted live"})
+    capacity = fields.Integer(dump_only=True)
+    free = fields.Integer(dump_only=True, allow_none=True)
+
+
 class ZoneOccupancySchema(Schema):
     id = fields.Integer(dump_only=True)
     code = fields.String(dump_only=True)
@@ -53,6 +60,7 @@ class ZoneOccupancySchema(Schema):
     present = fields.Integer(dump_only=True, metadata={"description": "Vehicles inside now"})
     capacity = fields.Integer(dump_only=True)
     free = fields.Integer(dump_only=True, metadata={"description": "max(capacity - present, 0)"})
+    pools = fields.List(fields.Nested(PoolOccupancySchema), dump_only=True)
 
 
 class OccupancySchema(Schema):

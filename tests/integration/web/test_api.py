@@ -28,8 +28,17 @@ def test_occupancy_equals_what_the_store_holds_after_admitting_four_cars(client:
         "capacity": 52,
         "free": 48,
         "zones": [
-            {"id": village.outer_zone_id, "code": "outer", "name": "外场", "parent_id": None, "present": 3, "capacity": 40, "free": 37},
-            {"id": village.inner_zone_id, "code": "inner", "name": "内场(业主区)", "parent_id": village.outer_zone_id, "present": 1, "capacity": 12, "free": 11},
+            {
+                "id": village.outer_zone_id, "code": "outer", "name": "外场", "parent_id": None, "present": 3, "capacity": 40, "free": 37,
+                "pools": [
+                    {"kind": "temporary", "present": None, "capacity": 25, "free": None},
+                    {"kind": "pass", "present": None, "capacity": 15, "free": None},
+                ],
+            },
+            {
+                "id": village.inner_zone_id, "code": "inner", "name": "内场(业主区)", "parent_id": village.outer_zone_id,
+                "present": 1, "capacity": 12, "free": 11, "pools": [],
+            },
         ],
     }
 

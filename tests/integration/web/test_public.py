@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from parking.models import Lot
+from parking.occupancy.store import Claim
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
 from tests.conftest import FIXED_NOW
@@ -78,6 +80,21 @@ def test_availability_feed_in_parkapi_shape(client: FlaskClient, admit) -> None:
         ],
     }
     assert set(feed) == {"last_updated", "lots"}
+
+
+def test_availability_feed_gives_live_free_spaces_of_counted_pools(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
+    runtime.store.set_capacities(village.office_lot_id, {village.office_zone_id: 30}, {(village.office_zone_id, "shared"): 20})
+    lane = village.lane("gate-in")
+    for i, plate in enumerate(["粤B11111", "粤B22222", "粤B33333"]):
+        claim = (Claim(pool="shared", vehicle_class="shared"),)
+        result = runtime.store.admit(lane.lot_id, lane.zone_id, plate, FIXED_NOW + timedelta(minutes=i), lane_id=lane.id, claims=claim)
+        assert result.outcome == "admitted"
+    office = client.get("/api/v1/public/availability").get_json()["lots"][1]
+    assert office["free"] == 27
+    assert office["restrictions"] == [
+        {"type": "shared", "zone": "main", "capacity": 20, "realtime_free_capacity": 17},
+        {"type": "temporary", "zone": "main", "capacity": 10, "realtime_free_capacity": None},
+    ]
 
 
 def test_availability_feed_says_full(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
