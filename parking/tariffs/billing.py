@@ -11,13 +11,11 @@ cut short by the end of its run is charged by the tariff's part-unit rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
 from parking.tariffs.caps import Ledger
 from parking.tariffs.document import Band, Rate, Tariff
 from parking.tariffs.timeline import DAY, Clock, Occurrence, Run, build_pieces, build_runs, occurrences
 
-__all__ = ["Charge", "Billing", "bill", "half_up_percent", "part_unit_fen"]
+__all__ = ["Billing", "Charge", "bill", "half_up_percent", "opening_intervals", "part_unit_fen"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +160,3 @@ def _flat_days(tariff: Tariff, charges: list[Charge], start: int, end: int, orig
         out.append((origin + k * DAY, amount - window_total))
         k += 1
     return tuple(out)
-
-
-def first_day(clock: Clock, origin: int) -> date:
-    return clock.local_date(origin)

@@ -50,7 +50,10 @@ def money_coupon_lines(tariff: Tariff, coupons: tuple[Coupon, ...], total: int, 
     out: list[QuoteLine] = []
     if tariff.coupons is None:
         return out
-    left_fen = tariff.coupons.max_fen or None
+    policy = tariff.coupons
+    if policy.max_count and len(coupons) > policy.max_count:
+        out.append(QuoteLine(at, at, "", 0, 0, f"每次停车最多使用{policy.max_count}张优惠券，其余{len(coupons) - policy.max_count}张未使用"))
+    left_fen = policy.max_fen or None
     for coupon in _usable(tariff, coupons):
         if coupon.kind == "minutes" or total <= 0:
             continue

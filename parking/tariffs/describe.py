@@ -56,7 +56,7 @@ def describe(tariff: Tariff, lang: str = "zh-CN") -> str:
         lines.append(_crossing(tariff, lang))
     lines.extend(_caps(tariff, lang))
     lines.extend(_classes(tariff, lang))
-    lines.extend(_benefit(b, lang) for b in tariff.benefits)
+    lines.extend(_benefit(b, lang, several=len(tariff.benefits) > 1) for b in tariff.benefits)
     lines.extend(_services(tariff, lang))
     for offer in tariff.passes:
         name = offer.name.zh if zh else offer.name.en
@@ -222,7 +222,7 @@ def _classes(tariff: Tariff, lang: str) -> list[str]:
     return out
 
 
-def _benefit(b: Benefit, lang: str) -> str:
+def _benefit(b: Benefit, lang: str, *, several: bool) -> str:
     zh = lang == "zh-CN"
     parts = []
     if b.free_minutes:
@@ -242,7 +242,7 @@ def _benefit(b: Benefit, lang: str) -> str:
     if b.excludes_pass_holders:
         parts.append("月卡车辆不享受" if zh else "not for pass holders")
     head = b.name.zh if zh else b.name.en.capitalize()
-    tail = "（多项优惠只享受最优一项）" if zh else " (only the best single benefit applies)"
+    tail = ("（多项优惠只享受最优一项）" if zh else " (only the best single benefit applies)") if several else ""
     return f"{head}：" + "，".join(parts) + tail if zh else f"{head}: " + ", ".join(parts) + tail
 
 

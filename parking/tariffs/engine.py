@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from parking.tariffs.billing import Billing, Charge, bill, half_up_percent
+from parking.tariffs.billing import Billing, bill, half_up_percent
 from parking.tariffs.caps import Ledger
 from parking.tariffs.document import Benefit, Tariff
 from parking.tariffs.errors import TariffError
