@@ -42,27 +42,62 @@ def format_yuan(fen: int) -> str:
     return f"{yuan}元" if rest == 0 else f"{yuan}.{rest:02d}元"
 
 
-def entry_decision(outcome: str, plate: str, detail: Mapping[str, Any] | None = None) -> LaneDecision:
+# Entry refusals: (board line, voice).
+_REFUSALS = {
+    "full": ("车位已满", "车位已满,请绕行"),
+    "pool_full": ("临时车位已满", "车位已满,请绕行"),
+    "pass_spaces_taken": ("本卡车位已满", "本卡车位已满"),
+    "pass_spaces_wait": ("车位已占用 请稍候", "车位已占用,请稍候"),
+    "already_inside": ("车辆已在场内", "车辆已在场内,请联系管理员"),
+    "blacklist": ("禁止通行", "禁止通行"),
+    "temporary_refused": ("非登记车辆 禁止入内", "非登记车辆,禁止入内"),
+    "not_allowed": ("禁止通行", "禁止通行"),
+}
+
+ENTRY_OUTCOMES = frozenset({"admitted", *_REFUSALS})
+
+
+def entry_decision(outcome: str, plate: str, notice: str = "", detail: Mapping[str, Any] | None = None) -> LaneDecision:
+    """``outcome`` is the core's (admitted, full, …) or the plan's refusal; ``notice`` the plan's
+    line for this car (e.g. ``月租车 剩余5天 请续费``)."""
     detail = dict(detail or {})
     if outcome == "admitted":
-        return LaneDecision(True, outcome, (plate, "欢迎光临"), f"{plate},欢迎光临", plate, detail)
-    if outcome == "full":
-        return LaneDecision(False, outcome, (plate, "车位已满"), "车位已满,请绕行", plate, detail)
-    if outcome == "already_inside":
-        return LaneDecision(False, outcome, (plate, "车辆已在场内"), "车辆已在场内,请联系管理员", plate, detail)
-    raise ValueError(f"unknown entry outcome {outcome!r}")
+        lines = (plate, notice, "欢迎光临") if notice else (plate, "欢迎光临")
+        voice = f"{plate},{notice.replace(' ', ',')},欢迎光临" if "续费" in notice else f"{plate},欢迎光临"
+        return LaneDecision(True, outcome, lines, voice, plate, detail)
+    if outcome not in _REFUSALS:
+        raise ValueError(f"unknown entry outcome {outcome!r}")
+    line, voice = _REFUSALS[outcome]
+    return LaneDecision(False, outcome, (plate, line), voice, plate, detail)
 
 
-def exit_decision(outcome: str, plate: str, stay: timedelta | None = None, detail: Mapping[str, Any] | None = None) -> LaneDecision:
+def exit_decision(outcome: str, plate: str, stay: timedelta | None = None, *, due_fen: int = 0,
+                  detail: Mapping[str, Any] | None = None) -> LaneDecision:
     detail = dict(detail or {})
+    stayed = f"停车{format_duration(stay)}" if stay is not None else ""
     if outcome == "released":
-        line2 = f"停车{format_duration(stay)}" if stay is not None else "一路顺风"
-        return LaneDecision(True, outcome, (plate, line2, "一路顺风"), f"{plate},一路顺风", plate, detail)
-    if outcome == "no_session":
-        return LaneDecision(False, outcome, (plate, "无入场记录", "请联系管理员"), "无入场记录,请联系管理员", plate, detail)
-    if outcome == "ambiguous":
+        lines = tuple(t for t in (plate, stayed, "一路顺风") if t)
+        return LaneDecision(True, outcome, lines, f"{plate},一路顺风", plate, detail)
+    if outcome == "fee_due":
+        amount = format_yuan(due_fen)
+        return LaneDecision(False, outcome, tuple(t for t in (plate, stayed, f"请缴费{amount}") if t), f"{plate},请缴费{amount}", plate, detail)
+    if outcome == "no_entry_fee":
+        amount = format_yuan(due_fen)
+        return LaneDecision(False, outcome, (plate, "无入场记录", f"请缴费{amount}"), f"无入场记录,请缴费{amount}", plate, detail)
+    if outcome in {"no_session", "no_entry_record"}:
+        return LaneDecision(False, "no_entry_record", (plate, "无入场记录", "请联系管理员"), "无入场记录,请联系管理员", plate, detail)
+    if outcome in {"ambiguous", "needs_staff"}:
         return LaneDecision(False, outcome, (plate, "请稍候", "人工确认中"), "请稍候", plate, detail)
     raise ValueError(f"unknown exit outcome {outcome!r}")
+
+
+def move_decision(outcome: str, plate: str, into_inner: bool, notice: str = "", detail: Mapping[str, Any] | None = None) -> LaneDecision:
+    """The inner gate of a lot-in-lot: the car moves between zones without leaving the lot."""
+    if outcome in {"moved", "admitted"}:
+        greeting = "欢迎进入内场" if into_inner else "请慢行"
+        lines = tuple(t for t in (plate, notice if into_inner else "", greeting) if t)
+        return LaneDecision(True, outcome, lines, f"{plate},{greeting}", plate, dict(detail or {}))
+    return entry_decision(outcome, plate, detail=detail)
 
 
 def rejected_read(reason: str) -> LaneDecision:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .models import (
     Device, DeviceKind, Lane, LaneDirection, ListEntry, ListKind, Lot, Operator, ParkingPass, PassKind,
@@ -19,23 +18,12 @@ from .models import (
 )
 from .occupancy import OccupancyStore
 from .passwords import hash_password
+from .tariffs import examples as tariff_examples
 
 DEMO_SITE = "demo-village"
 
-# Visitors' sign of an old community (reference tariffs.md, no. 13), in fen.
-DEMO_TARIFF: dict[str, Any] = {
-    "code": "community-visitor",
-    "name": "小区访客停车收费",
-    "currency": "CNY",
-    "free_minutes": 60,
-    "brackets": [
-        {"up_to_minutes": 120, "amount_fen": 500},
-        {"up_to_minutes": 480, "amount_fen": 1000},
-        {"up_to_minutes": 720, "amount_fen": 1500},
-        {"up_to_minutes": 1440, "amount_fen": 2000},
-    ],
-    "per_day_fen": 2000,
-}
+# The demo lots bill by published tariffs shipped as examples (reference tariffs.md nos. 13 and 14).
+DEMO_TARIFFS = {"hx-community": "13-old-community-visitor", "kj-office": "14-vendor-rule-a"}
 
 
 @dataclass(frozen=True)
@@ -92,6 +80,7 @@ def _create(db: Session, *, now: datetime, password: str) -> None:
     inner = Zone(lot=community, code="inner", name="内场(业主区)", capacity=12, parent=outer)
     office_zone = Zone(lot=office, code="main", name="地面停车场", capacity=30)
     outer.pools = [ZonePool(kind=PoolKind.TEMPORARY, capacity=25), ZonePool(kind=PoolKind.PASS, capacity=15)]
+    inner.pools = [ZonePool(kind=PoolKind.PASS, capacity=12)]  # owners' area: pass holders only
     office_zone.pools = [ZonePool(kind=PoolKind.SHARED, capacity=20), ZonePool(kind=PoolKind.TEMPORARY, capacity=10)]
     db.add_all([site, community, office, outer, inner, office_zone])
 
@@ -99,6 +88,8 @@ def _create(db: Session, *, now: datetime, password: str) -> None:
         (community, outer, "east-in", "东门入口", LaneDirection.ENTRY, "VZ-HX-EAST-IN"),
         (community, outer, "north-in", "北门入口", LaneDirection.ENTRY, "VZ-HX-NORTH-IN"),
         (community, outer, "east-out", "东门出口", LaneDirection.EXIT, "VZ-HX-EAST-OUT"),
+        (community, inner, "inner-in", "内场入口", LaneDirection.ENTRY, "VZ-HX-INNER-IN"),
+        (community, inner, "inner-out", "内场出口", LaneDirection.EXIT, "VZ-HX-INNER-OUT"),
         (office, office_zone, "gate-in", "大门入口", LaneDirection.ENTRY, "VZ-KJ-IN"),
         (office, office_zone, "gate-out", "大门出口", LaneDirection.EXIT, "VZ-KJ-OUT"),
     ]
@@ -119,7 +110,7 @@ def _create(db: Session, *, now: datetime, password: str) -> None:
     ]
     for lot, zone, kind, holder, plates, start, end, days in passes:
         db.add(ParkingPass(
-            lot=lot, zone_id=None, kind=kind, holder=holder, spaces=2 if kind == PassKind.ENTERPRISE else 1,
+            lot=lot, zone_id=zone.id if kind == PassKind.OWNER else None, kind=kind, holder=holder, spaces=2 if kind == PassKind.ENTERPRISE else 1,
             valid_from=month_start, valid_until=month_start + timedelta(days=days),
             window_start=start, window_end=end, price_fen=18000 if kind == PassKind.TIME_WINDOW else 0,
             plates=[PassPlate(plate=p) for p in plates],
@@ -127,7 +118,9 @@ def _create(db: Session, *, now: datetime, password: str) -> None:
         db.flush()
     db.add(ListEntry(lot_id=None, plate="粤B99999", kind=ListKind.BLACKLIST, reason="多次逃费"))
     db.add(ListEntry(lot=community, plate="粤B12000", kind=ListKind.WHITELIST, reason="社区医生出诊"))
-    db.add(Tariff(lot=community, code=DEMO_TARIFF["code"], version=1, name=DEMO_TARIFF["name"], document=DEMO_TARIFF, valid_from=month_start))
+    for lot in (community, office):
+        doc = tariff_examples.document(DEMO_TARIFFS[lot.code])
+        db.add(Tariff(lot=lot, code=doc["id"], version=1, name=doc["name"]["zh-CN"], document=doc, valid_from=month_start))
     for username, display, role in (("admin", "系统管理员", Role.ADMIN), ("manager", "物业经理", Role.MANAGER), ("attendant", "岗亭值班员", Role.ATTENDANT)):
         db.add(Operator(username=username, display_name=display, role=role, password_hash=hash_password(password)))
 
@@ -155,9 +148,13 @@ def _describe(db: Session, site: Site) -> DemoVillage:
 
 
 def publish_capacities(db: Session, store: OccupancyStore) -> None:
-    """Copy every zone's capacity from SQL into the live store."""
-    by_lot: dict[int, dict[int, int]] = {}
-    for zone in db.scalars(select(Zone)):
-        by_lot.setdefault(zone.lot_id, {})[zone.id] = zone.capacity
-    for lot_id, capacities in by_lot.items():
-        store.set_capacities(lot_id, capacities)
+    """Copy every zone's and pool's capacity from SQL into the live store. SQL is the configuration of
+    record, so a capacity below the vehicles present is published all the same (and journaled)."""
+    zones: dict[int, dict[int, int]] = {}
+    pools: dict[int, dict[tuple[int, str], int]] = {}
+    for zone in db.scalars(select(Zone).options(selectinload(Zone.pools))):
+        zones.setdefault(zone.lot_id, {})[zone.id] = zone.capacity
+        for pool in zone.pools:
+            pools.setdefault(zone.lot_id, {})[(zone.id, pool.kind.value)] = pool.capacity
+    for lot_id, capacities in zones.items():
+        store.set_capacities(lot_id, capacities, pools.get(lot_id), force=True)

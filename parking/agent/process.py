@@ -12,6 +12,7 @@ from drivers.http_ingress import PushIngress
 
 from ..runtime import Runtime
 from ..seed import publish_capacities
+from ..services import lot_facts
 from .ingress import VzPushIngress
 from .lanes import LaneDirectory
 
@@ -25,7 +26,8 @@ def utc_now() -> datetime:
 class Agent:
     def __init__(self, runtime: Runtime, host: str, port: int, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.runtime = runtime
-        self.lanes = LaneDirectory(runtime.sessions, time.monotonic)
+        self.lanes = LaneDirectory(runtime.sessions, time.monotonic, clock, default_tz=runtime.settings.timezone)
+        self.clock = clock
         self.vz = VzPushIngress(runtime.store, self.lanes, clock)
         self.ingress = PushIngress(host, port, self.vz.routes(), max_body_bytes=runtime.settings.max_push_bytes)
 
@@ -34,12 +36,19 @@ class Agent:
         return self.ingress.url
 
     def start(self) -> "Agent":
-        with self.runtime.sessions() as db:
-            publish_capacities(db, self.runtime.store)
         lanes = self.lanes.reload()
+        self.refresh_facts()
         self.ingress.start()
         log.info("agent serving %d lanes; camera ingress at %s", len(lanes), self.url)
         return self
+
+    def refresh_facts(self) -> None:
+        """Publish capacities and rebuild every lot's plate facts (passes, lists, visitors) from SQL."""
+        now = self.clock()
+        with self.runtime.sessions() as db:
+            publish_capacities(db, self.runtime.store)
+            for lot in self.lanes.lots().values():
+                lot_facts.refresh(db, self.runtime.store, lot.id, lot.policy, now)
 
     def stop(self) -> None:
         self.ingress.shutdown()

@@ -3,12 +3,12 @@
 from .base import Base, UTCDateTime, utcnow
 from .billing import CalendarOverride, Payment, PaymentMethod, Tariff
 from .history import AuditEvent, DeviceEvent, LotEvent, ParkingSession, SessionStatus
-from .people import ListEntry, ListKind, Operator, ParkingPass, PassKind, PassPlate, Role, Vehicle
+from .people import ListEntry, ListKind, Operator, ParkingPass, PassKind, PassPlate, Role, Vehicle, Visitor
 from .places import Device, DeviceKind, Lane, LaneDirection, Lot, PoolKind, Site, Zone, ZonePool
 
 __all__ = [
     "AuditEvent", "Base", "CalendarOverride", "Device", "DeviceEvent", "DeviceKind", "Lane", "LaneDirection",
     "ListEntry", "ListKind", "Lot", "LotEvent", "Operator", "ParkingPass", "ParkingSession", "PassKind",
     "PassPlate", "Payment", "PaymentMethod", "PoolKind", "Role", "SessionStatus", "Site", "Tariff",
-    "UTCDateTime", "Vehicle", "Zone", "ZonePool", "utcnow",
+    "UTCDateTime", "Vehicle", "Visitor", "Zone", "ZonePool", "utcnow",
 ]

@@ -110,3 +110,18 @@ class ListEntry(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     lot: Mapped["Lot | None"] = relationship()
+
+
+class Visitor(Base):
+    """A visitor's car registered by a resident for a time range (访客登记)."""
+
+    __tablename__ = "visitor"
+    __table_args__ = (CheckConstraint("valid_until > valid_from", name="validity_ordered"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    plate: Mapped[str] = mapped_column(String(16), index=True)
+    host: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

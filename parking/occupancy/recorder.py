@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import LotEvent, ParkingSession, SessionStatus
+from ..models import LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus
 from .keys import RECORDER_GROUP, LotKeys
 from .store import from_ms
 
@@ -152,22 +152,55 @@ def _entered(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) ->
 
 def _exited(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
     s, x = data["session"], data["exit"]
-    row = db.scalar(select(ParkingSession).where(ParkingSession.uid == s["uid"]))
-    if row is None:  # the entry event was lost before it reached SQL: keep the stay from the exit's copy
-        _entered(db, lot_id, event, {"session": s})
-        db.flush()
-        row = db.scalar(select(ParkingSession).where(ParkingSession.uid == s["uid"]))
-        assert row is not None
+    row = _session_row(db, lot_id, event, s)
+    row.zone_id = int(s["zone"])
     row.status = SessionStatus.CLOSED
     row.exit_lane_id = x.get("lane")
     row.exit_at = _time(x.get("exit_at")) or event.at
     row.exit_read = x.get("read", "")
     row.exit_snapshot = x.get("snapshot", "")
     row.fee_fen = int(x.get("fee_fen", 0))
-    row.paid_fen = int(x.get("paid_fen", 0))
+    row.paid_fen = int(s.get("paid_fen", x.get("paid_fen", 0)))
+
+
+def _session_row(db: Session, lot_id: int, event: LotEvent, session: dict[str, Any]) -> ParkingSession:
+    row = db.scalar(select(ParkingSession).where(ParkingSession.uid == session["uid"]))
+    if row is None:  # its entry event never reached SQL: keep the stay from this event's copy
+        _entered(db, lot_id, event, {"session": session})
+        db.flush()
+        row = db.scalar(select(ParkingSession).where(ParkingSession.uid == session["uid"]))
+        assert row is not None
+    return row
+
+
+def _moved(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
+    row = _session_row(db, lot_id, event, data["session"])
+    row.zone_id = int(data["session"]["zone"])
+    row.vehicle_class = data["session"].get("class", row.vehicle_class)
+
+
+def _superseded(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
+    row = _session_row(db, lot_id, event, data["session"])
+    row.status = SessionStatus.VOIDED
+    row.exit_at = event.at
+
+
+def _paid(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
+    payment, session = data["payment"], data["session"]
+    row = _session_row(db, lot_id, event, session)
+    row.paid_fen = int(session.get("paid_fen", 0))
+    db.add(Payment(
+        uid=payment["uid"], lot_id=lot_id, session_uid=session["uid"], plate=session["plate"],
+        amount_fen=int(payment["amount_fen"]), method=PaymentMethod(payment["method"]),
+        operator_id=payment.get("operator"), reference=payment.get("reference", ""),
+        paid_at=_time(payment["paid_at"]) or event.at,
+    ))
 
 
 _EFFECTS: dict[str, Callable[[Session, int, LotEvent, dict[str, Any]], None]] = {
     "entered": _entered,
     "exited": _exited,
+    "moved": _moved,
+    "superseded": _superseded,
+    "paid": _paid,
 }

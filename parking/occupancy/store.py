@@ -19,6 +19,7 @@ from typing import Any
 
 import redis
 
+from ..claims import Claim
 from .keys import LotKeys
 
 STREAM_MAXLEN = 1_000_000
@@ -44,20 +45,6 @@ def from_ms(ms: int | str) -> datetime:
 
 class CapacityError(ValueError):
     """A capacity that cannot be set: negative, or below the vehicles present."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One right to a space: in ``pool`` (None: the zone's capacity only), as ``vehicle_class``,
-    and when ``pass_id`` is given, only while fewer than ``spaces`` vehicles of that pass are present."""
-
-    pool: str | None
-    vehicle_class: str
-    pass_id: int | None = None
-    spaces: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"pool": self.pool or False, "class": self.vehicle_class, "pass": self.pass_id or False, "spaces": self.spaces or False}
 
 
 ZONE_ONLY = (Claim(pool=None, vehicle_class="temporary"),)

@@ -1,9 +1,10 @@
 """A plate read at a lane, from raw camera text to a performed decision in the live store.
 
-Entry: the plate is parsed, then admitted by one atomic script (duplicate reads, a vehicle already
-inside and a full zone are all decided there). Exit: the exact plate is released in one script; only
-when it has no open session does the service look for a tolerant match among the open sessions
-(protocols.md §6), releasing a unique match and holding the car when two are plausible.
+Entry: parse the plate, read what the lot knows about it (one round trip), decide with
+``admission.decide_entry``, and let one atomic script claim the first right that fits. Exit: read the
+plate's facts and open session (one round trip), falling back to a tolerant match among the open
+sessions only when there is none; decide with ``departure.decide_exit``; release in one script or hold
+with the amount due. The inner gate of a lot-in-lot moves the session between zones.
 """
 
 from __future__ import annotations
@@ -11,25 +12,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from ..decisions import LaneDecision, entry_decision, exit_decision, no_plate, rejected_read
+from ..admission import EntryFacts, EntryPlan, decide_entry
+from ..decisions import LaneDecision, entry_decision, exit_decision, move_decision, no_plate, rejected_read
+from ..departure import ExitFacts, decide_exit
 from ..occupancy import OccupancyStore
-from ..plates import MatchKind, NoPlate, PlateColor, PlateError, match_exit, parse
+from ..plates import MatchKind, NoPlate, Plate, PlateColor, PlateError, match_exit, parse
+from .lot_facts import plate_facts
+from .site import LaneRef, LotContext
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LaneRef:
-    """What a lane controller knows about its lane (from SQL, cached by the agent)."""
-
-    id: int
-    code: str
-    name: str
-    lot_id: int
-    zone_id: int
-    direction: str  # entry | exit
-    camera_serial: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +34,10 @@ class PlateRead:
     camera_time: datetime | None = None
     offline: bool = False
     confidence: int = 0
+
+
+def _lot(lane: LaneRef) -> LotContext:
+    return lane.lot or LotContext(id=lane.lot_id, name="", tz=ZoneInfo("Asia/Shanghai"))
 
 
 def handle_read(store: OccupancyStore, lane: LaneRef, read: PlateRead, now: datetime) -> LaneDecision:
@@ -55,35 +52,97 @@ def handle_read(store: OccupancyStore, lane: LaneRef, read: PlateRead, now: date
     if isinstance(plate, NoPlate):
         store.journal(lane.lot_id, "no_plate", now, data={"lane": lane.id, "raw": read.raw, "read": read.read_id})
         return no_plate(lane.direction)
-
-    common = {"camera_serial": read.camera_serial, "read_id": read.read_id, "lane_id": lane.id}
+    if lane.parent_zone_id is not None:
+        return _inner_gate(store, lane, plate, read, at)
     if lane.direction == "entry":
-        result = store.admit(
-            lane.lot_id, lane.zone_id, plate.text, at,
-            session={"color": plate.color.value, "kind": plate.kind.value, "class": "temporary", "offline": read.offline},
-            **common,
-        )
-        return entry_decision(result.effective, plate.text, {"duplicate": result.duplicate, "event": result.event_uid})
+        return _entry(store, lane, plate, read, at, lane.zone_id)
+    return _exit(store, lane, plate, read, at, now)
 
-    exit_info = {"read_plate": plate.text, "offline": read.offline}
-    result = store.release(lane.lot_id, plate.text, at, exit=exit_info, probe=True, **common)
-    if result.outcome == "no_session":
+
+def _plan(store: OccupancyStore, lane: LaneRef, plate: Plate, at: datetime, zone_id: int) -> EntryPlan:
+    lot = _lot(lane)
+    facts = plate_facts(store, lane.lot_id, plate.text)
+    return decide_entry(EntryFacts(
+        plate=plate, zone_id=zone_id, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists,
+        passes=facts.passes, visitors=facts.visitors, inner_zones=lot.inner_zones(zone_id),
+    ))
+
+
+def _refusal(lane: LaneRef, plan: EntryPlan, outcome: str) -> str:
+    if outcome == "pass_spaces_taken" and _lot(lane).policy.pool_overflow == "wait":
+        return "pass_spaces_wait"
+    return outcome
+
+
+def _entry(store: OccupancyStore, lane: LaneRef, plate: Plate, read: PlateRead, at: datetime, zone_id: int) -> LaneDecision:
+    plan = _plan(store, lane, plate, at, zone_id)
+    if plan.refused:
+        store.journal(lane.lot_id, "entry_refused", at, plate=plate.text,
+                      data={"lane": lane.id, "reason": plan.refusal, "class": plan.vehicle_class, "notice": plan.notice, "read": read.read_id})
+        return entry_decision(plan.refusal or "not_allowed", plate.text, plan.notice)
+    result = store.admit(
+        lane.lot_id, zone_id, plate.text, at, lane_id=lane.id, claims=plan.claims, on_open=plan.on_open,
+        session={"color": plate.color.value, "kind": plate.kind.value, "offline": read.offline},
+        camera_serial=read.camera_serial, read_id=read.read_id,
+    )
+    outcome = result.effective
+    detail = {"duplicate": result.duplicate, "event": result.event_uid, "class": plan.vehicle_class}
+    return entry_decision(_refusal(lane, plan, outcome), plate.text, plan.notice, detail)
+
+
+def _exit(store: OccupancyStore, lane: LaneRef, plate: Plate, read: PlateRead, at: datetime, now: datetime) -> LaneDecision:
+    lot = _lot(lane)
+    facts = plate_facts(store, lane.lot_id, plate.text, with_session=True)
+    matched, match_info = plate, {}
+    if facts.session is None:
         match = match_exit(plate, store.open_plates(lane.lot_id))
-        if match.kind == MatchKind.TOLERANT and match.plate:
-            exit_info |= {"match": "tolerant", "match_reason": match.reason}
-            result = store.release(lane.lot_id, match.plate, at, exit=exit_info, **common)
-        elif match.kind == MatchKind.AMBIGUOUS:
+        if match.kind == MatchKind.AMBIGUOUS:
             store.journal(lane.lot_id, "exit_ambiguous", now, plate=plate.text,
                           data={"lane": lane.id, "candidates": list(match.candidates), "read": read.read_id})
             return exit_decision("ambiguous", plate.text, detail={"candidates": list(match.candidates)})
-        else:
-            result = store.release(lane.lot_id, plate.text, at, exit=exit_info, **common)
+        if match.kind == MatchKind.TOLERANT and match.plate:
+            matched = parse(match.plate)  # open sessions hold canonical plates
+            assert isinstance(matched, Plate)
+            facts = plate_facts(store, lane.lot_id, matched.text, with_session=True)
+            match_info = {"match": "tolerant", "match_reason": match.reason, "read_plate": plate.text}
+    session = facts.session
+    plan = decide_exit(ExitFacts(
+        plate=matched, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
+        tariff=lot.tariff, calendar=lot.calendar,
+        inner_zones=lot.inner_zones(int(session["zone"])) if session else frozenset(),
+    ))
+    stay = max(timedelta(0), at - plan.entry_at) if plan.entry_at else None
+    if not plan.release:
+        store.journal(lane.lot_id, "exit_held", now, plate=matched.text, data={
+            "lane": lane.id, "reason": plan.reason, "due_fen": plan.due_fen, "session": session.get("uid") if session else None,
+            "read": read.read_id, **match_info,
+        })
+        return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info})
+    exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen, "reason": plan.reason, "offline": read.offline, **match_info}
+    result = store.release(lane.lot_id, matched.text, at, lane_id=lane.id, exit=exit_info,
+                           camera_serial=read.camera_serial, read_id=read.read_id, session_uid=session["uid"] if session else "")
     outcome = result.effective
-    stay = None
-    detail = result.detail.get("detail", result.detail) if result.duplicate else result.detail
-    if outcome == "released" and "session" in detail:
-        stay = at - datetime.fromisoformat(detail["session"]["entry_at"])
-        if stay < timedelta(0):
-            stay = timedelta(0)
-    shown = detail.get("session", {}).get("plate", plate.text) if outcome == "released" else plate.text
-    return exit_decision(outcome, shown, stay, {"duplicate": result.duplicate, "event": result.event_uid})
+    if outcome == "changed":  # another car took the plate's session between our read and our release
+        return exit_decision("needs_staff", matched.text)
+    return exit_decision("released" if outcome == "released" else outcome, matched.text, stay,
+                         detail={"duplicate": result.duplicate, "event": result.event_uid, "reason": plan.reason, **match_info})
+
+
+def _inner_gate(store: OccupancyStore, lane: LaneRef, plate: Plate, read: PlateRead, at: datetime) -> LaneDecision:
+    """Entry: the car moves from the outer zone into the inner one; exit: back out."""
+    into_inner = lane.direction == "entry"
+    target = lane.zone_id if into_inner else lane.parent_zone_id
+    assert target is not None
+    plan = _plan(store, lane, plate, at, target)
+    if plan.refused:
+        store.journal(lane.lot_id, "move_refused", at, plate=plate.text, data={"lane": lane.id, "reason": plan.refusal})
+        return entry_decision(plan.refusal or "not_allowed", plate.text, plan.notice)
+    result = store.move(lane.lot_id, plate.text, target, at, lane_id=lane.id, claims=plan.claims, read_id=read.read_id)
+    outcome = result.effective
+    if outcome == "no_session":
+        # Not seen at the outer gate (a missed read): the car is in the lot all the same; count it here.
+        return _entry(store, lane, plate, read, at, target) if into_inner else move_decision("admitted", plate.text, False)
+    if outcome == "same_zone":
+        outcome = "moved"
+    return move_decision(_refusal(lane, plan, outcome), plate.text, into_inner, plan.notice,
+                         {"duplicate": result.duplicate, "event": result.event_uid})

@@ -59,7 +59,7 @@ def test_entry_read_opens_the_gate_and_the_session_reaches_sql(runtime, village,
     east_in = camera(agent, "VZ-HX-EAST-IN", clock)
     response = east_in.push_plate("粤B12345")
     assert response.open_gate is True
-    assert texts(east_in) == ["粤B12345", "欢迎光临", "voice:粤B12345,欢迎光临"]
+    assert texts(east_in) == ["粤B12345", "临时车", "欢迎光临", "voice:粤B12345,欢迎光临"]
     assert runtime.store.occupancy(village.community_lot_id)[village.outer_zone_id] == (1, 40)
 
     assert Worker(runtime).drain() == 1
@@ -70,25 +70,44 @@ def test_entry_read_opens_the_gate_and_the_session_reaches_sql(runtime, village,
     assert row.entry_read == "VZ-HX-EAST-IN:1"
 
 
-def test_exit_read_closes_the_session_and_frees_the_space(runtime, village, agent, clock):
+def test_exit_within_the_free_hour_closes_the_session_and_frees_the_space(runtime, village, agent, clock):
     camera(agent, "VZ-HX-EAST-IN", clock).push_plate("粤B12345")
-    clock.advance(hours=1, minutes=5)
+    clock.advance(minutes=55)
     east_out = camera(agent, "VZ-HX-EAST-OUT", clock)
     response = east_out.push_plate("粤B12345")
     assert response.open_gate is True
-    assert texts(east_out) == ["粤B12345", "停车1小时5分", "一路顺风", "voice:粤B12345,一路顺风"]
+    assert texts(east_out) == ["粤B12345", "停车55分", "一路顺风", "voice:粤B12345,一路顺风"]
     assert runtime.store.occupancy(village.community_lot_id)[village.outer_zone_id] == (0, 40)
 
     Worker(runtime).drain()
     with runtime.sessions() as db:
         row = db.scalar(select(ParkingSession))
     assert row.status == SessionStatus.CLOSED
-    assert row.exit_at == FIXED_NOW + timedelta(hours=1, minutes=5)
+    assert (row.exit_at, row.fee_fen) == (FIXED_NOW + timedelta(minutes=55), 0)
     assert row.exit_lane_id == village.lane("east-out").id
+
+
+def test_an_exit_with_a_fee_due_holds_until_paid(runtime, village, agent, clock):
+    camera(agent, "VZ-HX-EAST-IN", clock).push_plate("粤B12345")
+    clock.advance(hours=1, minutes=5)
+    east_out = camera(agent, "VZ-HX-EAST-OUT", clock)
+    assert east_out.push_plate("粤B12345").open_gate is False
+    # The visitors' sign: 1-2 h costs 5 元.
+    assert texts(east_out) == ["粤B12345", "停车1小时5分", "请缴费5元", "voice:粤B12345,请缴费5元"]
+    assert runtime.store.occupancy(village.community_lot_id)[village.outer_zone_id] == (1, 40)
+
+    assert runtime.store.pay(village.community_lot_id, "粤B12345", 500, clock(), method="qr").outcome == "paid"
+    clock.advance(minutes=3)
+    assert east_out.push_plate("粤B12345").open_gate is True
+    Worker(runtime).drain()
+    with runtime.sessions() as db:
+        row = db.scalar(select(ParkingSession))
+    assert (row.status, row.fee_fen, row.paid_fen) == (SessionStatus.CLOSED, 500, 500)
 
 
 def test_exit_with_a_misread_province_matches_the_open_session(runtime, village, agent, clock):
     camera(agent, "VZ-HX-EAST-IN", clock).push_plate("粤B12345")
+    clock.advance(minutes=10)
     response = camera(agent, "VZ-HX-EAST-OUT", clock).push_plate("湘B12345")
     assert response.open_gate is True
     assert runtime.store.open_plates(village.community_lot_id) == []

@@ -20,7 +20,7 @@ def env_for(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def test_db_upgrade_reports_the_revision(settings):
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env_for(settings))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("database at revision 0001")
+    assert result.output.strip().endswith("database at revision 0002")
 
 
 def test_lanes_json_lists_every_lane_with_lot_direction_and_camera(settings, village):
@@ -31,6 +31,8 @@ def test_lanes_json_lists_every_lane_with_lot_direction_and_camera(settings, vil
         ("east-in", "和谐里小区", "entry", "VZ-HX-EAST-IN"),
         ("north-in", "和谐里小区", "entry", "VZ-HX-NORTH-IN"),
         ("east-out", "和谐里小区", "exit", "VZ-HX-EAST-OUT"),
+        ("inner-in", "和谐里小区", "entry", "VZ-HX-INNER-IN"),
+        ("inner-out", "和谐里小区", "exit", "VZ-HX-INNER-OUT"),
         ("gate-in", "科技园办公楼停车场", "entry", "VZ-KJ-IN"),
         ("gate-out", "科技园办公楼停车场", "exit", "VZ-KJ-OUT"),
     ]

@@ -12,7 +12,7 @@ from parking.models import Base
 TABLES = {
     "alembic_version", "audit_event", "calendar_override", "device", "device_event", "lane", "list_entry", "lot",
     "lot_event", "operator", "parking_session", "pass", "pass_plate", "payment", "site", "tariff", "vehicle",
-    "zone", "zone_pool",
+    "visitor", "zone", "zone_pool",
 }
 
 
@@ -27,7 +27,9 @@ def tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     dbmod.upgrade(empty_database_url)
     assert tables(empty_database_url) == TABLES
-    assert dbmod.current_revision(empty_database_url) == "0001"
+    assert dbmod.current_revision(empty_database_url) == "0002"
+    dbmod.downgrade(empty_database_url, "0001")
+    assert tables(empty_database_url) == TABLES - {"visitor"}
     dbmod.downgrade(empty_database_url, "base")
     assert tables(empty_database_url) == {"alembic_version"}
     assert dbmod.current_revision(empty_database_url) is None

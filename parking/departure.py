@@ -1,0 +1,130 @@
+"""The exit decision, as a pure function over a snapshot of facts.
+
+Order: an open session (found exactly or tolerantly by the caller) → whitelist or a pass that covers the
+stay → paid within the grace period → a fee due, held with the amount shown. A car with no entry record
+follows the lot's setting: held for an attendant, or charged the flat fee. The fee is the tariff
+engine's quote (``parking.tariffs``), so the lane, the console and the API all show the same amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .admission import ListFact
+from .passes import PassFact, standing
+from .plates import Plate
+from .policy import LotPolicy
+from .tariffs import Quote, QuoteContext, Stay, Tariff, WorkdayCalendar, quote
+
+PASS_CLASSES = frozenset({"monthly", "time_window", "enterprise", "owner", "shared"})
+
+
+@dataclass(frozen=True)
+class ExitFacts:
+    plate: Plate
+    session: Mapping[str, Any] | None
+    now: datetime
+    tz: ZoneInfo
+    policy: LotPolicy = field(default_factory=LotPolicy)
+    lists: tuple[ListFact, ...] = ()
+    passes: tuple[PassFact, ...] = ()
+    tariff: Tariff | None = None
+    calendar: WorkdayCalendar | None = None
+    inner_zones: frozenset[int] = frozenset()  # zones inside the session's zone (lot-in-lot)
+
+
+@dataclass(frozen=True)
+class ExitPlan:
+    release: bool
+    reason: str  # whitelist | pass | free | paid | no_tariff | fee_due | no_entry_record | no_entry_fee | needs_staff
+    due_fen: int = 0
+    fee_fen: int = 0
+    vehicle_class: str = "temporary"
+    quote: Quote | None = None
+    entry_at: datetime | None = None
+
+
+def tariff_vehicle(plate: Plate, tariff: Tariff) -> tuple[str, frozenset[str]]:
+    """The tariff's vehicle class and benefits of a plate: large plates pay as large vehicles where the
+    tariff prices them (else as small ones), green plates may claim the new-energy benefit."""
+    vehicle_class = "large" if plate.is_large and "large" in tariff.classes else "small"
+    return vehicle_class, (frozenset({"new_energy"}) if plate.is_new_energy else frozenset())
+
+
+def decide_exit(facts: ExitFacts) -> ExitPlan:
+    session = facts.session
+    if session is None:
+        return _no_entry_record(facts)
+    entry_at = datetime.fromisoformat(session["entry_at"])
+    cls = str(session.get("class", "temporary"))
+    paid_fen = int(session.get("paid_fen", 0))
+    if any(e.kind == "whitelist" and e.active(facts.now) for e in facts.lists) or cls == "whitelist":
+        return ExitPlan(True, "whitelist", vehicle_class=cls, fee_fen=paid_fen, entry_at=entry_at)
+
+    covered_until: datetime | None = None
+    if cls in PASS_CLASSES:
+        covered_until = _pass_cover(facts, session, entry_at)
+        if covered_until is None or covered_until >= facts.now:
+            return ExitPlan(True, "pass", vehicle_class=cls, fee_fen=paid_fen, entry_at=entry_at)
+
+    if facts.tariff is None:
+        return ExitPlan(True, "no_tariff", vehicle_class=cls, fee_fen=paid_fen, entry_at=entry_at)
+    vehicle_class, benefits = tariff_vehicle(facts.plate, facts.tariff)
+    paid_at = datetime.fromisoformat(session["paid_at"]) if session.get("paid_at") else None
+    context = QuoteContext(
+        calendar=facts.calendar or WorkdayCalendar(), tz=facts.tz,
+        pass_until=covered_until, paid_at=paid_at,
+    )
+    q = quote(facts.tariff, Stay(entry=entry_at, exit=facts.now, vehicle_class=vehicle_class, benefits=benefits, plate=facts.plate.text), context)
+    if q.needs_staff:
+        return ExitPlan(False, "needs_staff", vehicle_class=cls, quote=q, entry_at=entry_at)
+    # Without a payment the quote is the whole fee; after one (``paid_at``) it is what the overstay owes.
+    due = q.total_fen
+    if due == 0:
+        return ExitPlan(True, "paid" if paid_fen else "free", vehicle_class=cls, fee_fen=paid_fen, quote=q, entry_at=entry_at)
+    return ExitPlan(False, "fee_due", due_fen=due, fee_fen=paid_fen + due, vehicle_class=cls, quote=q, entry_at=entry_at)
+
+
+def _pass_cover(facts: ExitFacts, session: Mapping[str, Any], entry_at: datetime) -> datetime | None:
+    """Until when the car's pass covers this stay; None when it covers it whole."""
+    pass_id = session.get("pass")
+    fact = next((p for p in facts.passes if p.id == pass_id), None)
+    if fact is None:
+        return entry_at  # the pass was withdrawn: the stay is billed from the entry
+    now_standing = standing(fact, {int(session["zone"])} | facts.inner_zones, facts.now, facts.tz, facts.policy.renewal_grace_days)
+    if now_standing.state == "valid":
+        return None
+    if now_standing.state == "grace":
+        return None  # a late renewal is still honoured at the exit, as at the entry
+    if now_standing.state == "outside_window" and fact.window_end is not None:
+        return _window_end_after(entry_at, fact, facts.tz)
+    if now_standing.state == "expired":
+        return max(entry_at, fact.valid_until)
+    return entry_at
+
+
+def _window_end_after(entry_at: datetime, fact: PassFact, tz: ZoneInfo) -> datetime:
+    """The end of the daily window the stay began in: a night pass covers until the next morning."""
+    assert fact.window_end is not None
+    local = entry_at.astimezone(tz)
+    end = datetime.combine(local.date(), fact.window_end, tzinfo=tz)
+    if end <= local:
+        end += timedelta(days=1)
+    return end
+
+
+def _no_entry_record(facts: ExitFacts) -> ExitPlan:
+    if facts.policy.no_entry_record == "hold":
+        return ExitPlan(False, "no_entry_record")
+    due = facts.policy.no_entry_fee_fen
+    if facts.tariff is not None:
+        vehicle_class, benefits = tariff_vehicle(facts.plate, facts.tariff)
+        q = quote(facts.tariff, Stay(entry=None, exit=facts.now, vehicle_class=vehicle_class, benefits=benefits, plate=facts.plate.text),
+                  QuoteContext(calendar=facts.calendar or WorkdayCalendar(), tz=facts.tz))
+        if not q.needs_staff:
+            due = q.total_fen
+    return ExitPlan(False, "no_entry_fee", due_fen=due, fee_fen=due)

@@ -1,0 +1,112 @@
+"""Pass rules: what a pass entitles its plates to at a given moment. Pure, ``now`` passed in.
+
+A pass is valid from ``valid_from`` to ``valid_until``; a time-window pass only inside its daily window
+(which may cross midnight, e.g. 19:00–07:30) in the lot's time zone; a pass for a zone covers that zone
+and the zones on the way to it (the outer zone of a lot-in-lot), a pass without a zone covers every zone
+of its lot. After expiry a late-renewal grace of N days
+still admits the car as a pass holder, with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SHARED_KINDS = frozenset({"shared"})
+KIND_NAMES = {"monthly": "月租车", "time_window": "时段卡", "enterprise": "企业车", "owner": "业主车", "shared": "共享车"}
+
+
+@dataclass(frozen=True)
+class PassFact:
+    id: int
+    kind: str
+    holder: str
+    spaces: int
+    valid_from: datetime
+    valid_until: datetime
+    zone_id: int | None = None
+    window_start: time | None = None
+    window_end: time | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "holder": self.holder, "spaces": self.spaces,
+            "valid_from": self.valid_from.isoformat(), "valid_until": self.valid_until.isoformat(),
+            "zone": self.zone_id,
+            "window": [self.window_start.isoformat(), self.window_end.isoformat()] if self.window_start and self.window_end else None,
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> "PassFact":
+        window = doc.get("window")
+        return cls(
+            id=int(doc["id"]), kind=str(doc["kind"]), holder=str(doc.get("holder", "")), spaces=int(doc["spaces"]),
+            valid_from=datetime.fromisoformat(doc["valid_from"]), valid_until=datetime.fromisoformat(doc["valid_until"]),
+            zone_id=doc.get("zone"),
+            window_start=time.fromisoformat(window[0]) if window else None,
+            window_end=time.fromisoformat(window[1]) if window else None,
+        )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How a pass stands at a moment: ``state`` is valid | grace | expired | not_yet | outside_window | other_zone."""
+
+    fact: PassFact
+    state: str
+    days_left: int = 0
+    days_overdue: int = 0
+
+    @property
+    def admits(self) -> bool:
+        return self.state in {"valid", "grace"}
+
+
+def in_window(start: time, end: time, at: time) -> bool:
+    """Whether ``at`` falls in the daily window [start, end); a window with start > end crosses midnight."""
+    if start == end:
+        return True
+    if start < end:
+        return start <= at < end
+    return at >= start or at < end
+
+
+def days_left(valid_until: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Calendar days from today to the last day of validity, in the lot's time zone (0 on the last day)."""
+    last_day = (valid_until - timedelta(microseconds=1)).astimezone(tz).date()
+    return (last_day - now.astimezone(tz).date()).days
+
+
+def standing(fact: PassFact, zones: Collection[int], now: datetime, tz: ZoneInfo, grace_days: int) -> Standing:
+    """``zones``: the zone the car is in or entering and the zones inside it."""
+    if fact.zone_id is not None and fact.zone_id not in zones:
+        return Standing(fact, "other_zone")
+    if now < fact.valid_from:
+        return Standing(fact, "not_yet")
+    if now >= fact.valid_until:
+        overdue = math.floor((now - fact.valid_until) / timedelta(days=1)) + 1
+        return Standing(fact, "grace" if overdue <= grace_days else "expired", days_overdue=overdue)
+    if fact.window_start and fact.window_end and not in_window(fact.window_start, fact.window_end, now.astimezone(tz).time()):
+        return Standing(fact, "outside_window", days_left=days_left(fact.valid_until, now, tz))
+    return Standing(fact, "valid", days_left=days_left(fact.valid_until, now, tz))
+
+
+_PREFERENCE = {"valid": 0, "grace": 1, "outside_window": 2, "expired": 3, "not_yet": 4, "other_zone": 5}
+
+
+def best_standing(facts: Iterable[PassFact], zones: Collection[int], now: datetime, tz: ZoneInfo, grace_days: int) -> Standing | None:
+    """The pass that serves the car best here and now: valid before grace, then the longest validity."""
+    standings = [standing(f, zones, now, tz, grace_days) for f in facts]
+    if not standings:
+        return None
+    return min(standings, key=lambda s: (_PREFERENCE[s.state], -s.days_left, s.fact.id))
+
+
+def overlapping(a: PassFact, b: PassFact) -> bool:
+    """Two passes of one plate for the same zone whose validity overlaps."""
+    same_zone = a.zone_id is None or b.zone_id is None or a.zone_id == b.zone_id
+    return same_zone and a.valid_from < b.valid_until and b.valid_from < a.valid_until

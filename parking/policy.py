@@ -1,0 +1,55 @@
+"""A lot's policies, read from ``Lot.settings`` (JSON) into one validated value.
+
+Every key is optional; a wrong value raises ``PolicyError`` naming the key, what it got and what it takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+class PolicyError(ValueError):
+    """A lot setting has a value the system cannot use."""
+
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "pool_overflow": ("temporary", "refuse", "wait"),
+    "anti_passback": ("off", "soft", "hard"),
+    "no_entry_record": ("hold", "flat_fee"),
+    "temporary_vehicles": ("admit", "refuse"),
+}
+
+
+@dataclass(frozen=True)
+class LotPolicy:
+    # An enterprise pool or one-space-many-cars pass whose spaces are all taken: the next car is
+    # admitted as temporary, refused, or asked to wait for a space of its pass.
+    pool_overflow: str = "temporary"
+    # A pass holder read at an entry while its pass already has the car inside.
+    anti_passback: str = "soft"
+    # An exit read with no entry record: hold for an attendant, or charge a flat fee and open.
+    no_entry_record: str = "hold"
+    no_entry_fee_fen: int = 0
+    # Closed communities refuse unregistered temporary vehicles; registered visitors still enter.
+    temporary_vehicles: str = "admit"
+    renewal_grace_days: int = 3
+    expiry_warning_days: int = 7
+    zombie_days: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any] | None) -> "LotPolicy":
+        settings = dict(settings or {})
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in settings:
+                continue
+            value = settings[f.name]
+            if f.name in CHOICES:
+                if value not in CHOICES[f.name]:
+                    raise PolicyError(f"lot setting {f.name}={value!r}: expected one of {', '.join(CHOICES[f.name])}")
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise PolicyError(f"lot setting {f.name}={value!r}: expected a whole number of at least 0")
+            values[f.name] = value
+        return cls(**values)

@@ -1,0 +1,114 @@
+"""The configuration a lane decision reads, loaded from SQL into plain values: lanes by camera serial,
+and for each lot its time zone, policy, tariff, workday calendar and zone tree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import CalendarOverride, DeviceKind, Lane, Lot, Tariff as TariffRow, Zone
+from ..policy import LotPolicy
+from ..tariffs import Tariff, TariffError, WorkdayCalendar, load_tariff
+
+
+class SiteConfigError(ValueError):
+    """The configuration in SQL cannot run a lane: the message names the lot, lane or tariff."""
+
+
+@dataclass(frozen=True)
+class LotContext:
+    id: int
+    name: str
+    tz: ZoneInfo
+    policy: LotPolicy = field(default_factory=LotPolicy)
+    tariff: Tariff | None = None
+    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)
+    parents: dict[int, int | None] = field(default_factory=dict)
+
+    def inner_zones(self, zone_id: int) -> frozenset[int]:
+        """Every zone inside ``zone_id``, at any depth."""
+        found: set[int] = set()
+        frontier = [zone_id]
+        while frontier:
+            current = frontier.pop()
+            for child, parent in self.parents.items():
+                if parent == current and child not in found:
+                    found.add(child)
+                    frontier.append(child)
+        return frozenset(found)
+
+
+@dataclass(frozen=True)
+class LaneRef:
+    """What a lane controller knows about its lane."""
+
+    id: int
+    code: str
+    name: str
+    lot_id: int
+    zone_id: int
+    direction: str  # entry | exit
+    camera_serial: str
+    lot: LotContext | None = None
+
+    @property
+    def parent_zone_id(self) -> int | None:
+        """Set for the inner gate of a lot-in-lot: the zone a car comes from (entry) or goes to (exit)."""
+        return self.lot.parents.get(self.zone_id) if self.lot else None
+
+
+def lot_tariff(db: Session, lot: Lot, now: datetime) -> Tariff | None:
+    query = select(TariffRow).where(TariffRow.lot_id == lot.id, TariffRow.valid_from <= now)
+    code = (lot.settings or {}).get("tariff")
+    if code:
+        query = query.where(TariffRow.code == code)
+    row = db.scalars(query.order_by(TariffRow.valid_from.desc(), TariffRow.version.desc())).first()
+    if row is None:
+        return None
+    try:
+        return load_tariff(row.document)
+    except TariffError as exc:
+        raise SiteConfigError(f"lot {lot.code}: tariff {row.code} v{row.version} is invalid: {exc}") from None
+
+
+def load_lots(db: Session, default_tz: str, now: datetime) -> dict[int, LotContext]:
+    overrides: dict[int | None, dict] = defaultdict(dict)
+    for o in db.scalars(select(CalendarOverride)):
+        overrides[o.lot_id][o.day] = o.day_kind
+    parents: dict[int, dict[int, int | None]] = defaultdict(dict)
+    for zone in db.scalars(select(Zone)):
+        parents[zone.lot_id][zone.id] = zone.parent_id
+    lots = {}
+    for lot in db.scalars(select(Lot).options(selectinload(Lot.site)).order_by(Lot.id)):
+        try:
+            policy = LotPolicy.from_settings(lot.settings)
+        except ValueError as exc:
+            raise SiteConfigError(f"lot {lot.code}: {exc}") from None
+        lots[lot.id] = LotContext(
+            id=lot.id, name=lot.name, tz=ZoneInfo(lot.timezone or lot.site.timezone or default_tz), policy=policy,
+            tariff=lot_tariff(db, lot, now),
+            calendar=WorkdayCalendar({**overrides[None], **overrides[lot.id]}),
+            parents=parents[lot.id],
+        )
+    return lots
+
+
+def load_lanes(db: Session, lots: dict[int, LotContext]) -> dict[str, LaneRef]:
+    """camera serial -> lane, for every enabled lane with an enabled camera."""
+    lanes: dict[str, LaneRef] = {}
+    rows = db.scalars(select(Lane).where(Lane.enabled.is_(True)).options(selectinload(Lane.devices)).order_by(Lane.id))
+    for lane in rows:
+        for device in lane.devices:
+            if device.kind == DeviceKind.CAMERA and device.enabled and device.serial:
+                lanes[device.serial] = LaneRef(
+                    id=lane.id, code=lane.code, name=lane.name, lot_id=lane.lot_id, zone_id=lane.zone_id,
+                    direction=lane.direction.value, camera_serial=device.serial, lot=lots.get(lane.lot_id),
+                )
+    return lanes
+
+
