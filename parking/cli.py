@@ -181,13 +181,6 @@ def lanes(as_json: bool) -> None:
     Console().print(table)
 
 
-def _register_optional() -> None:
-    """Commands of packages that may be absent from a partial install are added when importable."""
-    try:
-        from .tariffs.cli import fee
-    except ImportError:
-        return
-    main.add_command(fee)
+from .tariffs.cli import fee  # noqa: E402  (defined in the tariff package, one command per noun)
 
-
-_register_optional()
+main.add_command(fee)
