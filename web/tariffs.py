@@ -73,4 +73,6 @@ def in_force(db: Session, lot_id: int, now: datetime) -> list[Tariff]:
 
 
 def published(db: Session, lot_id: int, now: datetime, language: str) -> list[PublishedTariff]:
-    return [describe(t, language) for t in in_force(db, lot_id, now)]
+    """The tariffs in force, described in ``language`` ("zh_CN" or "en", as ``web.i18n`` names them)."""
+    tag = language.replace("_", "-")  # the tariff text speaks BCP 47: "zh-CN"
+    return [describe(t, tag) for t in in_force(db, lot_id, now)]

@@ -9,10 +9,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from parking.models import Lot
+from parking.models import Lot, PoolKind, Tariff, ZonePool
 from parking.occupancy.store import Claim
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
+import web.tariffs
 from tests.conftest import FIXED_NOW
 from web.public.routes import mask_plate
 
@@ -40,8 +41,41 @@ def test_public_page_never_shows_a_plate(client: FlaskClient, admit, drive_out) 
         assert plate[2:] not in html  # not even the serial without its issuer
 
 
-def test_public_page_shows_the_published_tariff_name(client: FlaskClient) -> None:
-    assert "收费标准：小区访客停车收费" in client.get("/").get_data(as_text=True)
+def _tariff_names(runtime: Runtime, lot_id: int) -> list[str]:
+    with runtime.sessions() as db:
+        return list(db.scalars(select(Tariff.name).where(Tariff.lot_id == lot_id)))
+
+
+def test_public_page_shows_the_tariff_name_when_it_has_no_text(client: FlaskClient, runtime: Runtime, village: DemoVillage, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web.tariffs, "_rules", lambda: None)
+    html = client.get("/").get_data(as_text=True)
+    for name in _tariff_names(runtime, village.community_lot_id):
+        assert f"收费标准：{name}" in html
+    assert "tariff-text" not in html
+
+
+def test_public_page_shows_the_text_generated_from_the_tariff(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def describe(tariff: object, lang: str) -> str:
+        seen.append(lang)
+        return "首 1 小时免费\n之后每小时 5 元"
+
+    monkeypatch.setattr(web.tariffs, "_rules", lambda: (lambda document: document, describe))
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<pre class="tariff-text">首 1 小时免费\n之后每小时 5 元</pre>' in html
+    assert set(seen) == {"en"}
+
+
+def test_a_tariff_that_cannot_be_described_leaves_the_page_up(client: FlaskClient, runtime: Runtime, village: DemoVillage, monkeypatch: pytest.MonkeyPatch) -> None:
+    def describe(tariff: object, lang: str) -> str:
+        raise ValueError("unknown rule")
+
+    monkeypatch.setattr(web.tariffs, "_rules", lambda: (lambda document: document, describe))
+    response = client.get("/")
+    assert response.status_code == 200
+    for name in _tariff_names(runtime, village.community_lot_id):
+        assert f"收费标准：{name}" in response.get_data(as_text=True)
 
 
 def test_public_page_says_full_when_no_space_is_free(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
@@ -62,8 +96,22 @@ def test_lot_that_is_not_public_is_left_out(client: FlaskClient, runtime: Runtim
     assert [lot["id"] for lot in feed["lots"]] == ["hx-community"]
 
 
-def test_availability_feed_in_parkapi_shape(client: FlaskClient, admit) -> None:  # type: ignore[no-untyped-def]
-    admit("粤B12345", "粤B23456", lane_code="gate-in")
+def _publish_office_pools(runtime: Runtime, village: DemoVillage) -> None:
+    pools = {(village.office_zone_id, "shared"): 20, (village.office_zone_id, "temporary"): 10}
+    runtime.store.set_capacities(village.office_lot_id, {village.office_zone_id: 30}, pools, force=True)
+
+
+def _admit_to_office(runtime: Runtime, village: DemoVillage, pool: str, *plates: str) -> None:
+    lane = village.lane("gate-in")
+    for i, plate in enumerate(plates):
+        claim = (Claim(pool=pool, vehicle_class=pool),)
+        result = runtime.store.admit(lane.lot_id, lane.zone_id, plate, FIXED_NOW + timedelta(minutes=i), lane_id=lane.id, claims=claim)
+        assert result.outcome == "admitted", result
+
+
+def test_availability_feed_in_parkapi_shape(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
+    _publish_office_pools(runtime, village)
+    _admit_to_office(runtime, village, "temporary", "粤B12345", "粤B23456")
     feed = client.get("/api/v1/public/availability").get_json()
     office = feed["lots"][1]
     assert office == {
@@ -75,26 +123,19 @@ def test_availability_feed_in_parkapi_shape(client: FlaskClient, admit) -> None:
         "free": 28,
         "state": "open",
         "restrictions": [
-            {"type": "shared", "zone": "main", "capacity": 20, "realtime_free_capacity": None},
-            {"type": "temporary", "zone": "main", "capacity": 10, "realtime_free_capacity": None},
+            {"type": "shared", "zone": "main", "capacity": 20, "realtime_free_capacity": 20},
+            {"type": "temporary", "zone": "main", "capacity": 10, "realtime_free_capacity": 8},
         ],
     }
     assert set(feed) == {"last_updated", "lots"}
 
 
-def test_availability_feed_gives_live_free_spaces_of_counted_pools(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
-    runtime.store.set_capacities(village.office_lot_id, {village.office_zone_id: 30}, {(village.office_zone_id, "shared"): 20})
-    lane = village.lane("gate-in")
-    for i, plate in enumerate(["粤B11111", "粤B22222", "粤B33333"]):
-        claim = (Claim(pool="shared", vehicle_class="shared"),)
-        result = runtime.store.admit(lane.lot_id, lane.zone_id, plate, FIXED_NOW + timedelta(minutes=i), lane_id=lane.id, claims=claim)
-        assert result.outcome == "admitted"
-    office = client.get("/api/v1/public/availability").get_json()["lots"][1]
-    assert office["free"] == 27
-    assert office["restrictions"] == [
-        {"type": "shared", "zone": "main", "capacity": 20, "realtime_free_capacity": 17},
-        {"type": "temporary", "zone": "main", "capacity": 10, "realtime_free_capacity": None},
-    ]
+def test_availability_feed_gives_null_for_a_pool_not_counted_live(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
+    with runtime.sessions() as db, db.begin():
+        db.add(ZonePool(zone_id=village.office_zone_id, kind=PoolKind.RESERVED, capacity=2))  # configured, not yet published
+    _publish_office_pools(runtime, village)
+    restrictions = client.get("/api/v1/public/availability").get_json()["lots"][1]["restrictions"]
+    assert restrictions[-1] == {"type": "reserved", "zone": "main", "capacity": 2, "realtime_free_capacity": None}
 
 
 def test_availability_feed_says_full(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
