@@ -181,6 +181,59 @@ def lanes(as_json: bool) -> None:
     Console().print(table)
 
 
+@main.command("reconcile")
+@click.option("--dry-run", is_flag=True, help="Only report the differences.")
+def reconcile_command(dry_run: bool) -> None:
+    """Compare live state in Redis with SQL and repair it, printing every correction."""
+    from datetime import datetime, timezone
+
+    from .runtime import Runtime
+    from .services.reconcile import reconcile
+    from .worker import Worker
+
+    settings = _settings()
+    with Runtime.open(settings) as runtime:
+        recorded = Worker(runtime).drain()  # SQL first gets every event still in the streams
+        corrections = reconcile(runtime.sessions, runtime.store, datetime.now(timezone.utc), apply=not dry_run)
+    click.echo(f"recorded {recorded} pending events")
+    for correction in corrections:
+        click.echo(("would correct " if dry_run else "corrected ") + str(correction))
+    click.echo(f"{len(corrections)} {'differences' if dry_run else 'corrections'}")
+
+
+@main.command()
+@click.option("--lot", "lot_code", help="Only this lot (its code).")
+@click.option("--days", type=click.IntRange(min=0), help="Threshold in days (default: each lot's zombie_days).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
+    """List vehicles parked longer than the threshold (僵尸车), oldest first."""
+    from datetime import datetime, timezone
+
+    from . import db as dbmod
+    from .services.reconcile import find_zombies
+
+    settings = _settings().ensure_instance()
+    engine = dbmod.make_engine(settings.database_url)
+    try:
+        with dbmod.make_session_factory(engine)() as session:
+            found = find_zombies(session, datetime.now(timezone.utc), days=days, lot_code=lot_code, tz=settings.timezone)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps([{"lot": z.lot, "plate": z.plate, "zone_id": z.zone_id, "entry_at": z.entry_at.isoformat(),
+                                "days": z.days, "snapshot": z.snapshot, "session": z.session_uid} for z in found], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"僵尸车 Zombie vehicles ({len(found)})")
+    for column in ("lot", "plate", "entry", "days", "snapshot"):
+        table.add_column(column)
+    for z in found:
+        table.add_row(z.lot, z.plate, z.entry_at.strftime("%Y-%m-%d %H:%M"), str(z.days), z.snapshot or "-")
+    Console().print(table)
+
+
 from .tariffs.cli import fee  # noqa: E402  (defined in the tariff package, one command per noun)
 
 main.add_command(fee)

@@ -96,10 +96,12 @@ def _pass_cover(facts: ExitFacts, session: Mapping[str, Any], entry_at: datetime
     if fact is None:
         return entry_at  # the pass was withdrawn: the stay is billed from the entry
     now_standing = standing(fact, {int(session["zone"])} | facts.inner_zones, facts.now, facts.tz, facts.policy.renewal_grace_days)
-    if now_standing.state == "valid":
-        return None
-    if now_standing.state == "grace":
-        return None  # a late renewal is still honoured at the exit, as at the entry
+    daily = fact.window_start is not None and fact.window_end is not None and fact.window_start != fact.window_end
+    if now_standing.state in {"valid", "grace"}:
+        # A late renewal is still honoured at the exit, as at the entry. A time-window pass covers the
+        # window the stay began in only: leaving in a later window does not make the day between free.
+        window_end = _window_end_after(entry_at, fact, facts.tz) if daily else None
+        return window_end if window_end is not None and window_end < facts.now else None
     if now_standing.state == "outside_window" and fact.window_end is not None:
         return _window_end_after(entry_at, fact, facts.tz)
     if now_standing.state == "expired":

@@ -87,12 +87,18 @@ def standing(fact: PassFact, zones: Collection[int], now: datetime, tz: ZoneInfo
         return Standing(fact, "other_zone")
     if now < fact.valid_from:
         return Standing(fact, "not_yet")
+    state, left, overdue = "valid", 0, 0
     if now >= fact.valid_until:
         overdue = math.floor((now - fact.valid_until) / timedelta(days=1)) + 1
-        return Standing(fact, "grace" if overdue <= grace_days else "expired", days_overdue=overdue)
+        if overdue > grace_days:
+            return Standing(fact, "expired", days_overdue=overdue)
+        state = "grace"
+    else:
+        left = days_left(fact.valid_until, now, tz)
+    # The late-renewal grace extends the pass as it was: a time-window pass still only inside its window.
     if fact.window_start and fact.window_end and not in_window(fact.window_start, fact.window_end, now.astimezone(tz).time()):
-        return Standing(fact, "outside_window", days_left=days_left(fact.valid_until, now, tz))
-    return Standing(fact, "valid", days_left=days_left(fact.valid_until, now, tz))
+        return Standing(fact, "outside_window", days_left=left, days_overdue=overdue)
+    return Standing(fact, state, days_left=left, days_overdue=overdue)
 
 
 _PREFERENCE = {"valid": 0, "grace": 1, "outside_window": 2, "expired": 3, "not_yet": 4, "other_zone": 5}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
@@ -36,10 +35,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_visitor_plate'), ['plate'], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table('visitor', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visitor_plate'))
         batch_op.drop_index(batch_op.f('ix_visitor_lot_id'))
-
     op.drop_table('visitor')

@@ -35,6 +35,8 @@ class ParkingSession(Base):
     plate: Mapped[str] = mapped_column(String(16), index=True)
     plate_color: Mapped[str] = mapped_column(String(16), default="unknown")
     vehicle_class: Mapped[str] = mapped_column(String(24), default="temporary")
+    pool: Mapped[str | None] = mapped_column(String(16))  # the zone pool the stay counts in, if the zone has pools
+    pass_id: Mapped[int | None]  # no foreign key: history outlives a withdrawn pass
     status: Mapped[SessionStatus] = mapped_column(str_enum(SessionStatus, "session_status"))
     entry_lane_id: Mapped[int | None] = mapped_column(ForeignKey("lane.id", ondelete="SET NULL"))
     entry_at: Mapped[datetime]

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 class RecorderStats:
     recorded: int = 0
     already_recorded: int = 0
+    unapplied: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
@@ -102,6 +103,17 @@ class Recorder:
                 handled += 1
         return handled
 
+    def _exists(self, event_uid: str) -> bool:
+        with self.sessions() as db:
+            return db.scalar(select(LotEvent.id).where(LotEvent.event_uid == event_uid)) is not None
+
+    def _record_unapplied(self, lot_id: int, stream_id: str, fields: Mapping[str, str], data: dict[str, Any], error: str) -> None:
+        with self.sessions.begin() as db:
+            db.add(LotEvent(
+                event_uid=fields["uid"], lot_id=lot_id, kind=fields["kind"], at=from_ms(fields["at"]),
+                plate=fields.get("plate", ""), stream_id=stream_id, payload={**data, "unapplied": error},
+            ))
+
     # -- one event -----------------------------------------------------------------------------------
     def _record(self, lot_id: int, stream_id: str, fields: Mapping[str, str]) -> None:
         data: dict[str, Any] = json.loads(fields.get("data") or "{}")
@@ -123,9 +135,15 @@ class Recorder:
                 apply = _EFFECTS.get(event.kind)
                 if apply is not None:
                     apply(db, lot_id, event, data)
-        except IntegrityError:
-            # Another recorder committed the same event between our check and our insert.
-            self.stats.already_recorded += 1
+        except IntegrityError as exc:
+            if self._exists(event.event_uid):  # another recorder committed it between our check and insert
+                self.stats.already_recorded += 1
+                return
+            # The effect cannot be applied (e.g. its lane or zone was deleted meanwhile). Keep the event in
+            # the journal all the same, flagged, so nothing is lost and reconcile can report it.
+            log.error("event %s (%s) of lot %s could not be applied: %s", event.event_uid, event.kind, lot_id, exc.orig)
+            self._record_unapplied(lot_id, stream_id, fields, data, str(exc.orig))
+            self.stats.unapplied += 1
             return
         self.stats.recorded += 1
         self.stats.by_kind[event.kind] = self.stats.by_kind.get(event.kind, 0) + 1
@@ -140,7 +158,9 @@ def _entered(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) ->
             zone_id=int(s["zone"]),
             plate=s["plate"],
             plate_color=s.get("color", "unknown"),
-            vehicle_class=s.get("class", "temporary"),
+            vehicle_class=s.get("class") or "temporary",
+            pool=s.get("pool") or None,
+            pass_id=s.get("pass") or None,
             status=SessionStatus.OPEN,
             entry_lane_id=s.get("lane"),
             entry_at=_time(s["entry_at"]) or event.at,
@@ -175,8 +195,11 @@ def _session_row(db: Session, lot_id: int, event: LotEvent, session: dict[str, A
 
 def _moved(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
     row = _session_row(db, lot_id, event, data["session"])
-    row.zone_id = int(data["session"]["zone"])
-    row.vehicle_class = data["session"].get("class", row.vehicle_class)
+    s = data["session"]
+    row.zone_id = int(s["zone"])
+    row.vehicle_class = s.get("class") or row.vehicle_class
+    row.pool = s.get("pool") or None
+    row.pass_id = s.get("pass") or None
 
 
 def _superseded(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:

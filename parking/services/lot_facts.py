@@ -33,6 +33,9 @@ class PlateFacts:
     session: dict[str, Any] | None = None
 
 
+EXPIRED_SHOWN_DAYS = 31
+
+
 def pass_fact(p: ParkingPass) -> PassFact:
     return PassFact(
         id=p.id, kind=p.kind.value, holder=p.holder, spaces=p.spaces, valid_from=p.valid_from, valid_until=p.valid_until,
@@ -42,7 +45,8 @@ def pass_fact(p: ParkingPass) -> PassFact:
 
 def refresh(db: Session, store: OccupancyStore, lot_id: int, policy: LotPolicy, now: datetime) -> dict[str, int]:
     """Rebuild the lot's plate facts from SQL; returns how many plates each hash holds."""
-    horizon = now - timedelta(days=policy.renewal_grace_days + 1)
+    # Passes that lapsed within the last month stay cached so the lane can say so ("月租车已过期").
+    horizon = now - timedelta(days=max(policy.renewal_grace_days + 1, EXPIRED_SHOWN_DAYS))
     passes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = db.scalars(
         select(ParkingPass).where(ParkingPass.lot_id == lot_id, ParkingPass.active.is_(True), ParkingPass.valid_until > horizon)

@@ -20,7 +20,7 @@ def env_for(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def test_db_upgrade_reports_the_revision(settings):
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env_for(settings))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("database at revision 0002")
+    assert result.output.strip().endswith("database at revision 0003")
 
 
 def test_lanes_json_lists_every_lane_with_lot_direction_and_camera(settings, village):

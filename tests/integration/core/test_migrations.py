@@ -27,7 +27,7 @@ def tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     dbmod.upgrade(empty_database_url)
     assert tables(empty_database_url) == TABLES
-    assert dbmod.current_revision(empty_database_url) == "0002"
+    assert dbmod.current_revision(empty_database_url) == "0003"
     dbmod.downgrade(empty_database_url, "0001")
     assert tables(empty_database_url) == TABLES - {"visitor"}
     dbmod.downgrade(empty_database_url, "base")
