@@ -105,7 +105,8 @@ def _pass_cover(facts: ExitFacts, session: Mapping[str, Any], entry_at: datetime
     if now_standing.state == "outside_window" and fact.window_end is not None:
         return _window_end_after(entry_at, fact, facts.tz)
     if now_standing.state == "expired":
-        return max(entry_at, fact.valid_until)
+        until = max(entry_at, fact.valid_until)
+        return min(until, _window_end_after(entry_at, fact, facts.tz)) if daily else until
     return entry_at
 
 

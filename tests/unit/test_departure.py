@@ -223,6 +223,21 @@ def test_a_night_pass_staying_all_day_pays_the_day_even_when_leaving_in_the_next
     assert outcome(plan) == (False, "fee_due", 2000, 2000)
 
 
+def test_a_night_pass_expiring_after_its_window_ended_is_charged_from_the_windows_end():
+    # window ended 06-30 07:30, pass ended 07-01 00:00, left 07-01 10:00: 26 h 30 min =
+    # one full day 20 元 + 2 h 30 min in the 2–8 h bracket 10 元 = 30 元
+    plan = leave(session(at(6, 29, 20), "time_window", pass_id=7), at(7, 1, 10), passes=(NIGHT,),
+                 policy=LotPolicy(renewal_grace_days=0))
+    assert outcome(plan) == (False, "fee_due", 3000, 3000)
+
+
+def test_a_night_pass_expiring_inside_its_window_is_charged_from_its_expiry():
+    # pass ended 07-01 00:00 inside the window begun 06-30 19:00; left 09:00: 9 h, bracket 8–12 h, 15 元
+    plan = leave(session(at(6, 30, 20), "time_window", pass_id=7), at(7, 1, 9), passes=(NIGHT,),
+                 policy=LotPolicy(renewal_grace_days=0))
+    assert outcome(plan) == (False, "fee_due", 1500, 1500)
+
+
 # -- no entry record --------------------------------------------------------------------------------
 
 
