@@ -54,17 +54,22 @@ class DemoVillage:
         raise KeyError(f"no demo lane {code!r}; lanes are {[l.code for l in self.lanes]}")
 
 
-def seed_demo(db: Session, *, now: datetime, password: str) -> DemoVillage:
+def seed_demo(db: Session, *, now: datetime, password: str | None = None, password_hash: str | None = None) -> DemoVillage:
+    """Seed the demo village; operators get ``password`` (or an already computed argon2 ``password_hash``)."""
     site = db.scalar(select(Site).where(Site.code == DEMO_SITE))
     if site is None:
-        _create(db, now=now, password=password)
+        if password_hash is None:
+            if password is None:
+                raise ValueError("seed_demo needs the operators' password or its hash")
+            password_hash = hash_password(password)
+        _create(db, now=now, password_hash=password_hash)
         db.flush()
         site = db.scalar(select(Site).where(Site.code == DEMO_SITE))
         assert site is not None
     return _describe(db, site)
 
 
-def _create(db: Session, *, now: datetime, password: str) -> None:
+def _create(db: Session, *, now: datetime, password_hash: str) -> None:
     site = Site(code=DEMO_SITE, name="城中村示范片区", timezone="Asia/Shanghai")
     community = Lot(
         site=site, code="hx-community", name="和谐里小区", address="和谐里 1 号",
@@ -122,7 +127,7 @@ def _create(db: Session, *, now: datetime, password: str) -> None:
         doc = tariff_examples.document(DEMO_TARIFFS[lot.code])
         db.add(Tariff(lot=lot, code=doc["id"], version=1, name=doc["name"]["zh-CN"], document=doc, valid_from=month_start))
     for username, display, role in (("admin", "系统管理员", Role.ADMIN), ("manager", "物业经理", Role.MANAGER), ("attendant", "岗亭值班员", Role.ATTENDANT)):
-        db.add(Operator(username=username, display_name=display, role=role, password_hash=hash_password(password)))
+        db.add(Operator(username=username, display_name=display, role=role, password_hash=password_hash))
 
 
 def _describe(db: Session, site: Site) -> DemoVillage:

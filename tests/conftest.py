@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,10 +23,22 @@ from sqlalchemy import text
 from parking import db as dbmod
 from parking.config import Settings
 from parking.embedded_redis import EmbeddedRedis
+from parking.passwords import hash_password
 from parking.runtime import Runtime
 
 TEST_PASSWORD = "correct horse battery staple"
 FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # 17:30 in Shanghai, a Wednesday
+
+
+def _head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(dbmod.alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+HEAD = _head_revision()
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +74,19 @@ def _empty_postgres(url: str) -> None:
         engine.dispose()
 
 
+def _truncate_postgres(url: str) -> None:
+    """Empty every table of a migrated PostgreSQL database, restarting ids (much faster than migrating)."""
+    from parking.models import Base
+
+    engine = dbmod.make_engine(url)
+    try:
+        with engine.begin() as conn:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def empty_database_url(tmp_path: Path) -> str:
     """A database with no tables at all (migration tests start here)."""
@@ -71,10 +97,34 @@ def empty_database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'parking.sqlite'}"
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "parking.sqlite"
+    dbmod.upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def database_url(empty_database_url: str) -> str:
-    dbmod.upgrade(empty_database_url)
-    return empty_database_url
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a copy of a migrated SQLite file, or the PostgreSQL database
+    migrated once (again if a migration test emptied it) and truncated."""
+    url = os.environ.get("PARKING_TEST_DATABASE_URL")
+    if url:
+        if dbmod.current_revision(url) != HEAD:
+            _empty_postgres(url)
+            dbmod.upgrade(url)
+        else:
+            _truncate_postgres(url)
+        return url
+    template = request.getfixturevalue("_migrated_sqlite_template")
+    path = tmp_path / "parking.sqlite"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(TEST_PASSWORD)
 
 
 @pytest.fixture
@@ -98,12 +148,12 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def village(runtime: Runtime):  # type: ignore[no-untyped-def]
+def village(runtime: Runtime, password_hash: str):  # type: ignore[no-untyped-def]
     from parking.occupancy.recorder import Recorder
     from parking.seed import publish_capacities, seed_demo
 
     with dbmod.transaction(runtime.sessions) as session:
-        seeded = seed_demo(session, now=FIXED_NOW, password=TEST_PASSWORD)
+        seeded = seed_demo(session, now=FIXED_NOW, password_hash=password_hash)
     with runtime.sessions() as session:
         publish_capacities(session, runtime.store)
     # The capacity events of seeding are recorded now, so each test's journal starts with its own events.
