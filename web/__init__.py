@@ -15,7 +15,7 @@ from flask import Flask
 from parking.config import Settings
 from parking.runtime import Runtime
 
-from . import context, error_pages, i18n
+from . import context, error_pages, i18n, security
 from .api import errors as api_errors
 from .auth import users
 from .extensions import csrf
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     users.init_app(app)
     i18n.init_app(app, settings)
     error_pages.init_app(app)
+    security.init_app(app)
     api_errors.init_app(app)
     _register_blueprints(app)
     return app

@@ -25,7 +25,16 @@ def live_document(lots: list[LotCount]) -> dict[str, object]:
                 "present": lot.present,
                 "capacity": lot.capacity,
                 "free": lot.free,
-                "zones": [{"id": z.id, "present": z.present, "capacity": z.capacity, "free": z.free} for z in lot.zones],
+                "zones": [
+                    {
+                        "id": z.id,
+                        "present": z.present,
+                        "capacity": z.capacity,
+                        "free": z.free,
+                        "pools": [{"kind": p.kind, "present": p.present, "capacity": p.capacity, "free": p.free} for p in z.pools],
+                    }
+                    for z in lot.zones
+                ],
             }
             for lot in lots
         ]

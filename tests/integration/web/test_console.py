@@ -8,7 +8,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from parking.runtime import Runtime
+from parking.occupancy.store import Claim
 from parking.seed import DemoVillage
+from tests.conftest import FIXED_NOW
 
 pytestmark = [pytest.mark.database, pytest.mark.redis]
 
@@ -23,11 +25,27 @@ def test_live_json_equals_the_store_after_admitting_three_cars(client: FlaskClie
     lots = {lot["id"]: lot for lot in client.get("/console/live").get_json()["lots"]}
     community = lots[village.community_lot_id]
     assert {z["id"]: (z["present"], z["capacity"]) for z in community["zones"]} == runtime.store.occupancy(village.community_lot_id)
-    assert community["zones"] == [
+    assert [{k: v for k, v in zone.items() if k != "pools"} for zone in community["zones"]] == [
         {"id": village.outer_zone_id, "present": 3, "capacity": 40, "free": 37},
         {"id": village.inner_zone_id, "present": 0, "capacity": 12, "free": 12},
     ]
     assert (community["present"], community["capacity"], community["free"]) == (3, 52, 49)
+
+
+def test_live_json_and_dashboard_count_pools(client: FlaskClient, login, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    pools = {(village.outer_zone_id, "temporary"): 25, (village.outer_zone_id, "pass"): 15}
+    runtime.store.set_capacities(village.community_lot_id, {village.outer_zone_id: 40}, pools, force=True)
+    lane = village.lane("east-in")
+    claim = (Claim(pool="temporary", vehicle_class="temporary"),)
+    assert runtime.store.admit(lane.lot_id, lane.zone_id, "粤B12345", FIXED_NOW, lane_id=lane.id, claims=claim).outcome == "admitted"
+    login("attendant")
+    outer = client.get("/console/live").get_json()["lots"][0]["zones"][0]
+    assert outer["pools"] == [
+        {"kind": "temporary", "present": 1, "capacity": 25, "free": 24},
+        {"kind": "pass", "present": 0, "capacity": 15, "free": 15},
+    ]
+    html = client.get("/console/").get_data(as_text=True)
+    assert '<span class="pool" data-pool="temporary">临时车位 空余 <b data-field="pool-free">24</b>/<span data-field="pool-capacity">25</span></span>' in html
 
 
 def test_live_json_is_never_cached(client: FlaskClient, login) -> None:  # type: ignore[no-untyped-def]

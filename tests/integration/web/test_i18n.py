@@ -97,3 +97,17 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
     with (CATALOGUE / "messages.mo").open("rb") as f:
         mo = {_hashable(m.id): _hashable(m.string) for m in read_mo(f) if m.id}
     assert mo == po
+
+
+def test_every_message_in_the_code_and_templates_has_an_english_translation() -> None:
+    from babel.messages.extract import extract_from_dir
+
+    web = CATALOGUE.parents[2]
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    found = {message[2] if isinstance(message[2], str) else message[2][0]
+             for message in extract_from_dir(str(web), method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None})}
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        catalogue = read_po(f)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id and m.string and not m.fuzzy}
+    assert "车位概况" in found and "用户名或密码错误。" in found  # templates and code were both read
+    assert sorted(found - translated) == []

@@ -22,8 +22,14 @@
         var row = card.querySelector('[data-zone="' + zone.id + '"]');
         if (!row) { return; }
         ["free", "present", "capacity"].forEach(function (f) { put(row, f, zone[f]); });
-        var fill = row.querySelector(".bar-fill");
-        if (fill) { fill.style.width = (zone.capacity ? Math.round(100 * zone.present / zone.capacity) : 100) + "%"; }
+        var bar = row.querySelector('[data-field="bar"]');
+        if (bar) { bar.max = zone.capacity || 1; bar.value = zone.present; }
+        (zone.pools || []).forEach(function (pool) {
+          var counts = row.querySelector('[data-pool="' + pool.kind + '"]');
+          if (!counts) { return; }
+          put(counts, "pool-free", pool.free === null ? "\u2014" : pool.free);
+          put(counts, "pool-capacity", pool.capacity);
+        });
       });
     });
   }
