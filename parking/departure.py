@@ -121,6 +121,14 @@ def _window_end_after(entry_at: datetime, fact: PassFact, tz: ZoneInfo) -> datet
 
 
 def _no_entry_record(facts: ExitFacts) -> ExitPlan:
+    # A whitelisted car or a pass holder owes nothing whatever the entry read missed: let it out.
+    if any(e.kind == "whitelist" and e.active(facts.now) for e in facts.lists):
+        return ExitPlan(True, "whitelist_no_entry", vehicle_class="whitelist")
+    for fact in facts.passes:
+        # Where the car parked is unknown, so a pass for any zone of the lot counts.
+        zones = {fact.zone_id} if fact.zone_id is not None else set()
+        if standing(fact, zones, facts.now, facts.tz, facts.policy.renewal_grace_days).state in {"valid", "grace"}:
+            return ExitPlan(True, "pass_no_entry", vehicle_class=fact.kind)
     if facts.policy.no_entry_record == "hold":
         return ExitPlan(False, "no_entry_record")
     due = facts.policy.no_entry_fee_fen
@@ -130,4 +138,6 @@ def _no_entry_record(facts: ExitFacts) -> ExitPlan:
                   QuoteContext(calendar=facts.calendar or WorkdayCalendar(), tz=facts.tz))
         if not q.needs_staff:
             due = q.total_fen
+    if due == 0:
+        return ExitPlan(True, "free", entry_at=None)
     return ExitPlan(False, "no_entry_fee", due_fen=due, fee_fen=due)

@@ -119,6 +119,11 @@ def _exit(store: OccupancyStore, lane: LaneRef, plate: Plate, read: PlateRead, a
         })
         return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info})
     exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen, "reason": plan.reason, "offline": read.offline, **match_info}
+    if session is None:
+        # Released without an entry record (a pass holder, a whitelisted car, a zero flat fee): the
+        # release script journals the exit as unmatched, and the gate opens.
+        store.release(lane.lot_id, matched.text, at, lane_id=lane.id, exit=exit_info, camera_serial=read.camera_serial, read_id=read.read_id)
+        return exit_decision("released", matched.text, None, detail={"reason": plan.reason})
     result = store.release(lane.lot_id, matched.text, at, lane_id=lane.id, exit=exit_info,
                            camera_serial=read.camera_serial, read_id=read.read_id, session_uid=session["uid"] if session else "")
     outcome = result.effective

@@ -255,6 +255,29 @@ def test_the_tariffs_published_fee_for_a_missing_entry_record_is_asked_where_it_
     assert outcome(plan) == (False, "no_entry_fee", 1000, 1000)
 
 
+def test_a_pass_holder_without_an_entry_record_leaves_free():
+    assert outcome(leave(None, at(6, 3, 9), passes=(MONTHLY,))) == (True, "pass_no_entry", 0, 0)
+
+
+def test_a_pass_of_an_inner_zone_counts_when_the_entry_record_is_missing():
+    owner = PassFact(3, "owner", "王五", 1, at(6, 1), at(7, 1), zone_id=9)
+    assert outcome(leave(None, at(6, 3, 9), passes=(owner,))) == (True, "pass_no_entry", 0, 0)
+
+
+def test_an_expired_pass_without_an_entry_record_is_held():
+    assert outcome(leave(None, at(7, 20, 9), passes=(MONTHLY,))) == (False, "no_entry_record", 0, 0)
+
+
+def test_a_whitelisted_car_without_an_entry_record_leaves_free():
+    white = ListFact("whitelist", "社区医生")
+    assert outcome(leave(None, at(6, 3, 9), lists=(white,))) == (True, "whitelist_no_entry", 0, 0)
+
+
+def test_a_flat_fee_of_nothing_lets_the_car_out():
+    plan = leave(None, at(6, 3, 9), tariff=None, policy=LotPolicy(no_entry_record="flat_fee", no_entry_fee_fen=0))
+    assert outcome(plan) == (True, "free", 0, 0)
+
+
 def test_the_lots_flat_fee_applies_where_the_tariff_publishes_none():
     plan = leave(None, at(6, 3, 9), tariff=VISITOR, policy=LotPolicy(no_entry_record="flat_fee", no_entry_fee_fen=500))
     assert outcome(plan) == (False, "no_entry_fee", 500, 500)
