@@ -20,40 +20,10 @@ an open session, which claimed them, is released, and it is removed in the same 
 local plate, exit_json, event_uid = ARGV[1], ARGV[2], ARGV[3]
 local now_ms, window, maxlen = ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local probe, expected = ARGV[7] == "probe", ARGV[8]
+local dedupe = {KEYS[4], KEYS[5]}
 
-for _, key in ipairs({KEYS[4], KEYS[5]}) do
-  if key ~= "" then
-    local earlier = redis.call("GET", key)
-    if earlier then
-      local first = cjson.decode(earlier)
-      return {"duplicate", cjson.encode({first = first[1], detail = first[2]})}
-    end
-  end
-end
-
-local function remember(outcome, detail)
-  if window > 0 then
-    local value = cjson.encode({outcome, detail})
-    for _, key in ipairs({KEYS[4], KEYS[5]}) do
-      if key ~= "" then redis.call("SET", key, value, "EX", window) end
-    end
-  end
-  return {outcome, detail}
-end
-
-local function journal(kind, data)
-  redis.call("XADD", KEYS[3], "MAXLEN", "~", maxlen, "*",
-    "uid", event_uid, "kind", kind, "at", now_ms, "plate", plate, "data", data)
-end
-
-local function decrement(hash, field)
-  if tonumber(redis.call("HGET", hash, field) or "0") > 0 then
-    return redis.call("HINCRBY", hash, field, -1)
-  end
-  -- Only reachable if the hash was edited by hand: never report a negative count.
-  redis.call("HSET", hash, field, 0)
-  return 0
-end
+local duplicate = earlier_answer(dedupe)
+if duplicate then return duplicate end
 
 local raw = redis.call("HGET", KEYS[2], plate)
 if not raw and probe then
@@ -61,19 +31,16 @@ if not raw and probe then
 end
 if not raw then
   local detail = cjson.encode({reason = "no_session", exit = cjson.decode(exit_json)})
-  journal("exit_unmatched", detail)
-  return remember("no_session", detail)
+  journal(KEYS[3], maxlen, event_uid, "exit_unmatched", now_ms, plate, detail)
+  return remember(dedupe, window, "no_session", detail)
 end
 
 local session = cjson.decode(raw)
 if expected ~= "" and session.uid ~= expected then
   return {"changed", cjson.encode({session = session})}
 end
-local zone = tostring(session.zone)
 redis.call("HDEL", KEYS[2], plate)
-local present = decrement(KEYS[1], zone)
-if session.pool and session.pool ~= cjson.null then decrement(KEYS[1], zone .. ":" .. session.pool) end
-if session.pass and session.pass ~= cjson.null then decrement(KEYS[6], tostring(session.pass)) end
-local detail = cjson.encode({session = session, exit = cjson.decode(exit_json), zone = zone, present = present})
-journal("exited", detail)
-return remember("released", detail)
+local present = vacate(KEYS[1], KEYS[6], session, nil)
+local detail = cjson.encode({session = session, exit = cjson.decode(exit_json), zone = tostring(session.zone), present = present})
+journal(KEYS[3], maxlen, event_uid, "exited", now_ms, plate, detail)
+return remember(dedupe, window, "released", detail)

@@ -26,7 +26,9 @@ STREAM_MAXLEN = 1_000_000
 
 
 def _script(name: str) -> str:
-    return resources.files("parking").joinpath(f"lua/{name}.lua").read_text(encoding="utf-8")
+    """A script with the shared helpers of ``common.lua`` before it (Redis scripts cannot import)."""
+    lua = resources.files("parking").joinpath("lua")
+    return lua.joinpath("common.lua").read_text(encoding="utf-8") + lua.joinpath(f"{name}.lua").read_text(encoding="utf-8")
 
 
 def new_uid() -> str:
