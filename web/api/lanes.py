@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from parking.models import Lane
 
 from ..auth.roles import login_required
-from ..console.records import camera_serial
 from ..context import db
+from ..queries import camera_serial
 from ..schemas.lanes import LaneQuerySchema, LaneSchema
 from . import bp
 from .lots import lot_or_404

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from parking.models import ParkingSession, SessionStatus
 
 from ..auth.roles import login_required
-from ..console.records import paginate
 from ..context import db
+from ..queries import paginate
 from ..schemas.sessions import SessionPageSchema, SessionQuerySchema
 from . import bp
 from .lots import lot_or_404

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from math import ceil
-from typing import Generic, TypeVar
-
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from parking.models import DeviceKind, Lane, Lot, ParkingPass, ParkingSession, SessionStatus
+from parking.models import Lane, Lot, ParkingPass, ParkingSession, SessionStatus
 
 from ..auth.roles import login_required, roles_required
 from ..context import db
+from ..queries import camera_serial, paginate
 from . import bp
 
 PER_PAGE = 30
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-
-def paginate(session: Session, query: Select[tuple[T]], page: int, per_page: int) -> Page[T]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, page, per_page, total)
-
-
-def camera_serial(lane: Lane) -> str:
-    return next((d.serial or "" for d in lane.devices if d.kind == DeviceKind.CAMERA), "")
 
 
 def _lots() -> list[Lot]:
