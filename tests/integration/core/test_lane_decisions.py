@@ -164,3 +164,11 @@ def test_a_night_pass_outside_its_window_enters_as_temporary(runtime, village, s
     site.clock.advance(minutes=5)
     inside_window = site.read("gate-in", "粤BD12345")
     assert inside_window.lines[1] == "时段卡 剩余25天"
+
+
+def test_a_virtual_plate_from_the_qr_flow_enters_and_leaves_like_any_plate(runtime, village, site):
+    entry = site.read("east-in", "无牌AB12CD")
+    assert (entry.open_gate, entry.lines) == (True, ("无牌AB12CD", "临时车", "欢迎光临"))
+    site.clock.advance(minutes=20)
+    assert site.read("east-out", "无牌AB12CD").open_gate
+    assert runtime.store.open_plates(village.community_lot_id) == []

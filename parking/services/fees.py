@@ -1,0 +1,49 @@
+"""The fee of a parked car if it left at a given moment: the exit decision without the exit.
+
+The lane, the console, the resident page and the API all price a stay here, through the same
+``departure.decide_exit`` and tariff engine, so every screen shows the amount the gate will ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..departure import ExitFacts, ExitPlan, decide_exit
+from ..occupancy import OccupancyStore
+from ..plates import Plate
+from .lot_facts import plate_facts
+from .site import LotContext
+
+
+class NotParkedError(LookupError):
+    """The plate has no open session in the lot."""
+
+
+@dataclass(frozen=True)
+class FeeEstimate:
+    plate: str
+    lot_id: int
+    entry_at: datetime
+    at: datetime
+    plan: ExitPlan
+
+    @property
+    def due_fen(self) -> int:
+        """What the gate would ask at ``at`` (0 when the car may leave)."""
+        return self.plan.due_fen
+
+
+def fee_if_leaving(store: OccupancyStore, lot: LotContext, plate: Plate, at: datetime) -> FeeEstimate:
+    facts = plate_facts(store, lot.id, plate.text, with_session=True)
+    if facts.session is None:
+        raise NotParkedError(f"plate {plate.text} is not parked in lot {lot.name or lot.id}")
+    session = facts.session
+    entry_at = datetime.fromisoformat(session["entry_at"])
+    if at < entry_at:
+        raise ValueError(f"at={at.isoformat()} is before the entry at {entry_at.isoformat()}")
+    plan = decide_exit(ExitFacts(
+        plate=plate, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
+        tariff=lot.tariff, calendar=lot.calendar, inner_zones=lot.inner_zones(int(session["zone"])),
+    ))
+    return FeeEstimate(plate.text, lot.id, entry_at, at, plan)
