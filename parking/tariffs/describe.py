@@ -248,11 +248,7 @@ def _benefit(b: Benefit, lang: str, *, several: bool) -> str:
 
 def _services(tariff: Tariff, lang: str) -> list[str]:
     zh = lang == "zh-CN"
-    out = [
-        f"场内缴费后{duration(tariff.grace_minutes)}内离场不另收费，超时部分从首个计费单位起计费"
-        if zh
-        else f"After paying inside, leave within {duration(tariff.grace_minutes, 'en')}; later, the extra time is billed from the first unit"
-    ]
+    out = [_after_payment(tariff, lang)]
     if tariff.reentry_minutes:
         out.append(
             f"出场后{duration(tariff.reentry_minutes)}内再次入场视为连续停车"
@@ -278,3 +274,23 @@ def _services(tariff: Tariff, lang: str) -> list[str]:
     if tariff.final_rounding == "yuan_half_up":
         out.append("应收金额按元四舍五入" if zh else "The total is rounded half up to the yuan")
     return out
+
+
+def _after_payment(tariff: Tariff, lang: str) -> str:
+    zh = lang == "zh-CN"
+    grace = duration(tariff.grace_minutes, lang)
+    b = tariff.brackets
+    if b is None:
+        if zh:
+            return f"场内缴费后{grace}内离场不另收费，超时部分从首个计费单位起计费"
+        return f"After paying inside, leave within {grace}; later, the extra time is billed from the first unit"
+    first = money(b.first_charged_fen, lang)
+    if zh:
+        text = f"场内缴费后{grace}内离场不另收费，超时部分按上述标准另计，不再免费（最低{first}）"
+        if b.overstay == "whole_stay_cap":
+            text += "，已缴与超时费用合计不超过整段停车应缴金额"
+        return text
+    text = f"After paying inside, leave within {grace}; later, the extra time is priced by the same brackets with no free bracket (at least {first})"
+    if b.overstay == "whole_stay_cap":
+        text += ", and what was paid plus the extra never exceeds the fee of the whole stay"
+    return text

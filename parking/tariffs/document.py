@@ -199,11 +199,21 @@ class Bracket:
 @dataclass(frozen=True, slots=True)
 class Brackets:
     """Duration brackets: a stay costs the first bracket it fits in; each whole `period` costs
-    `per_period_fen` and the remainder is priced by the same brackets."""
+    `per_period_fen` and the remainder is priced by the same brackets.
+
+    `overstay` reads "leaving later than the grace period after paying charges the extra time from
+    the first unit, without a new free period" for brackets:
+
+    - `restart`: the extra time is priced by the brackets again, a free bracket costing what the
+      first bracket that charges costs;
+    - `whole_stay_cap`: the same, but what was paid plus the extra never exceeds the fee of the
+      whole stay had nothing been paid.
+    """
 
     period: int
     items: tuple[Bracket, ...]
     per_period_fen: int
+    overstay: str = "restart"
 
     def price(self, minutes: int) -> int:
         whole, rest = divmod(minutes, self.period)
@@ -211,6 +221,11 @@ class Brackets:
         if rest:
             amount += next(b.fen for b in self.items if rest <= b.up_to)
         return amount
+
+    @property
+    def first_charged_fen(self) -> int:
+        """The price of the first bracket that charges (0 when every bracket is free)."""
+        return next((b.fen for b in self.items if b.fen > 0), 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,9 @@ Pure: the calendar, time zone, earlier stays, payment, pass and coupons all come
 3. the tariff's free period (counted or deducted), then the best benefit (free minutes, % off);
 4. billing (`parking.tariffs.billing`), caps, the vehicle class factor;
 5. payment before exit: within the grace period nothing more, later the extra time from the first
-   unit with no new free period, the paid part still counting against the caps;
+   unit with no new free period, the paid part still counting against the caps; under duration
+   brackets the extra time is priced by the brackets again (`parking.tariffs.brackets`), bounded by
+   the whole stay's fee when the document reads the rule that way (`brackets.overstay`);
 6. money coupons, the credit of a continued stay, and the final rounding.
 """
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from parking.tariffs.billing import Billing, bill, half_up_percent
+from parking.tariffs.brackets import overstay_lines, stay_lines
 from parking.tariffs.caps import Ledger
 from parking.tariffs.document import Benefit, Tariff
 from parking.tariffs.errors import TariffError
@@ -153,7 +156,9 @@ def _price(
                 out.add(period_line(clock, holes[0][0], holes[-1][1], f"{benefit.name.zh}：免费{duration(freed)}", 0))
     start, holes = billing_start(start, holes)
     if tariff.brackets is not None:
-        _add_brackets(tariff, clock, out, start, X, holes)
+        minutes = max(0, X - start) - sum(min(b, X) - a for a, b in holes if a < X)
+        for line in stay_lines(tariff.brackets, clock, start, X, minutes):
+            out.add(line)
         _add_class_and_benefit(tariff, stay, out, benefit)
         return out
     origin, ledger = _origin_and_ledger(tariff, context, clock, E, start)
@@ -168,14 +173,44 @@ def _price_overstay(
     tariff: Tariff, stay: Stay, context: QuoteContext, clock: Clock, E: int, paid: int, X: int, benefit: Benefit | None
 ) -> _Priced:
     before = _price(tariff, stay, _without_payment(context), clock, E, paid, benefit)
-    ledger = before.billing.ledger.copy() if before.billing else Ledger(tariff, clock.local_date(before.origin))
     out = _Priced(benefit=benefit, origin=before.origin, span=(clock.datetime(E), clock.datetime(X)))
     out.add(period_line(clock, E, paid, f"已缴费{money(before.total)}", 0))
     out.add(period_line(clock, paid, X, f"缴费后超过{duration(tariff.grace_minutes)}离场，超时部分从首个计费单位起计费，不再免费", 0))
+    if tariff.brackets is not None:
+        return _bracket_overstay(tariff, stay, context, clock, out, before.total, E, paid, X, benefit)
+    ledger = before.billing.ledger.copy() if before.billing else Ledger(tariff, clock.local_date(before.origin))
     billing = bill(tariff, stay.vehicle_class, clock, paid, X, origin=before.origin, ledger=ledger)
     out.billing = billing
     _add_billing(tariff, clock, out, billing, before.origin)
     _add_class_and_benefit(tariff, stay, out, benefit)
+    return out
+
+
+def _bracket_overstay(
+    tariff: Tariff,
+    stay: Stay,
+    context: QuoteContext,
+    clock: Clock,
+    out: _Priced,
+    paid_fen: int,
+    E: int,
+    paid: int,
+    X: int,
+    benefit: Benefit | None,
+) -> _Priced:
+    """The extra time after a payment under brackets, by the document's `brackets.overstay` reading."""
+    brackets = tariff.brackets
+    assert brackets is not None
+    lines = overstay_lines(brackets, clock, paid, X)
+    for line in lines:
+        out.add(line)
+    _add_class_and_benefit(tariff, stay, out, benefit)
+    if brackets.overstay == "whole_stay_cap":
+        whole = _price(tariff, stay, _without_payment(context), clock, E, X, benefit).total
+        room = max(0, whole - paid_fen)
+        if out.total > room:
+            rule = f"已缴{money(paid_fen)}与超时费用合计不超过整段停车费{money(whole)}"
+            out.add(QuoteLine(clock.datetime(paid), clock.datetime(X), "", 0, room - out.total, rule))
     return out
 
 
@@ -199,23 +234,6 @@ def _origin_and_ledger(tariff: Tariff, context: QuoteContext, clock: Clock, E: i
                 if found is not None:
                     ledger.add_spent(found[0], prior.paid_fen)
     return origin, ledger
-
-
-def _add_brackets(tariff: Tariff, clock: Clock, out: _Priced, start: int, X: int, holes: list[tuple[int, int]]) -> None:
-    brackets = tariff.brackets
-    assert brackets is not None
-    minutes = max(0, X - start) - sum(min(b, X) - a for a, b in holes if a < X)
-    if minutes <= 0:
-        return
-    days, rest = divmod(minutes, brackets.period)
-    if days:
-        rule = f"每满{duration(brackets.period)}{money(brackets.per_period_fen)}"
-        out.add(QuoteLine(clock.datetime(start), clock.datetime(start + days * brackets.period), f"{money(brackets.per_period_fen)}/{duration(brackets.period)}", days, days * brackets.per_period_fen, rule))
-    if rest:
-        item = next(b for b in brackets.items if rest <= b.up_to)
-        low = max([b.up_to for b in brackets.items if b.up_to < item.up_to], default=0)
-        span = f"{duration(low)}至{duration(item.up_to)}" if low else f"{duration(item.up_to)}以内"
-        out.add(QuoteLine(clock.datetime(X - rest), clock.datetime(X), f"{money(item.fen)}/次", 1, item.fen, f"停车{span}{money(item.fen)}"))
 
 
 def _add_billing(tariff: Tariff, clock: Clock, out: _Priced, billing: Billing, origin: int) -> None:

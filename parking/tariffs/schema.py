@@ -121,10 +121,11 @@ class BracketsSchema(Schema):
     period_minutes = _minutes(load_default=1440)
     per_period_fen = _fen(required=True)
     items = fields.List(fields.Nested(BracketSchema), required=True, validate=validate.Length(min=1))
+    overstay = _choice(("restart", "whole_stay_cap"), load_default="restart")
 
     @post_load
     def make(self, data: dict, **_: Any) -> Brackets:
-        return Brackets(data["period_minutes"], tuple(data["items"]), data["per_period_fen"])
+        return Brackets(data["period_minutes"], tuple(data["items"]), data["per_period_fen"], data["overstay"])
 
 
 class PartUnitSchema(Schema):

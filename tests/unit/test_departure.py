@@ -102,8 +102,6 @@ def test_paid_then_overstaying_stops_at_the_cap():
     assert outcome(plan) == (False, "fee_due", 400, 1000)
 
 
-@pytest.mark.xfail(raises=IndexError, strict=True,
-                   reason="tariff engine: the overstay after a payment under a brackets tariff is billed by bands it does not have")
 def test_paid_then_overstaying_under_the_visitor_tariff_is_held_with_a_fee():
     plan = leave(session(at(6, 3, 9), paid_fen=500, paid_at=at(6, 3, 10, 30)), at(6, 3, 10, 46))
     assert (plan.release, plan.reason) == (False, "fee_due")

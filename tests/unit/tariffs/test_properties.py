@@ -139,3 +139,57 @@ def test_paying_part_way_never_charges_more_than_the_cap(name, offset, minutes, 
 def test_quotes_are_deterministic(case):
     tariff, stay = case
     assert quote(tariff, stay, CONTEXT) == quote(tariff, stay, QuoteContext())
+
+
+def _whole_stay_cap(name: str):
+    doc = copy.deepcopy(document(name))
+    doc["brackets"]["overstay"] = "whole_stay_cap"
+    return load_tariff(doc)
+
+
+PAYING = [load_example(n) for n in names()] + [_whole_stay_cap(n) for n in names() if n.startswith("13-")]
+
+
+@st.composite
+def paid_stays(draw):
+    """A tariff (every example, and the brackets examples under the other overstay reading), a stay,
+    and a payment at some point of it."""
+    tariff = draw(st.sampled_from(PAYING))
+    stay = draw(stays(tariff))
+    paid_at = stay.entry + (stay.exit - stay.entry) * draw(st.floats(0, 1))
+    return tariff, stay, paid_at
+
+
+@given(paid_stays())
+@SETTINGS
+def test_paying_then_leaving_is_priced_within_its_bounds(case):
+    """With `paid` the unpaid quote of entry → payment, `extra` the quote with `paid_at`, `whole` the
+    unpaid quote of the whole stay:
+
+    - quoting with `paid_at` never raises, `extra` ≥ 0 and its lines add up to it;
+    - leaving within the grace period (whole minutes, as the engine counts) costs nothing more;
+    - under caps per 24 h or per calendar day, paid + extra stays within the caps of the whole stay
+      (the bound of `test_caps_always_hold`), so when the whole stay is held at a single 24 h cap,
+      paid + extra ≤ whole;
+    - under brackets read `whole_stay_cap`, paid + extra ≤ whole.
+    Under brackets read `restart`, paid + extra may exceed whole: the free bracket is not granted
+    again (see test_brackets_overstay.py).
+    """
+    tariff, stay, paid_at = case
+    paid = quote(tariff, Stay(stay.entry, paid_at, stay.vehicle_class, stay.benefits), CONTEXT).total_fen
+    result = quote(tariff, stay, QuoteContext(paid_at=paid_at))
+    whole = quote(tariff, stay, CONTEXT).total_fen
+    extra = result.total_fen
+    assert extra >= 0
+    assert sum(line.amount_fen for line in result.lines) == extra
+    if int(stay.exit.timestamp() // 60) <= int(paid_at.timestamp() // 60) + tariff.grace_minutes:
+        assert extra == 0
+    if any(c.per != "band" for c in tariff.caps):
+        factor = max(tariff.classes[stay.vehicle_class].factor_percent, 100)
+        assert (paid + extra) * 100 <= _cap_bound(tariff, stay) * factor
+        single = [c for c in tariff.caps if c.per == "window_24h" and not c.shared]
+        if len(tariff.caps) == 1 and single and stay.exit - stay.entry < timedelta(hours=23) and factor == 100:
+            if whole == single[0].fen[0]:
+                assert paid + extra <= whole
+    if tariff.brackets is not None and tariff.brackets.overstay == "whole_stay_cap":
+        assert paid + extra <= whole
