@@ -237,3 +237,4 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
 from .tariffs.cli import fee  # noqa: E402  (defined in the tariff package, one command per noun)
 
 main.add_command(fee)
+from .tariffs.commands import tariff; main.add_command(tariff)  # noqa: E402, E702  (versions of tariffs in SQL)

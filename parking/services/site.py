@@ -63,17 +63,14 @@ class LaneRef:
 
 
 def lot_tariff(db: Session, lot: Lot, now: datetime) -> Tariff | None:
-    query = select(TariffRow).where(TariffRow.lot_id == lot.id, TariffRow.valid_from <= now)
-    code = (lot.settings or {}).get("tariff")
-    if code:
-        query = query.where(TariffRow.code == code)
-    row = db.scalars(query.order_by(TariffRow.valid_from.desc(), TariffRow.version.desc())).first()
-    if row is None:
-        return None
+    """The tariff in force for ``lot`` at ``now`` (``parking.services.tariffs.active_tariff``)."""
+    from .tariffs import StoredTariffError, active_tariff
+
     try:
-        return load_tariff(row.document)
-    except TariffError as exc:
-        raise SiteConfigError(f"lot {lot.code}: tariff {row.code} v{row.version} is invalid: {exc}") from None
+        found = active_tariff(db, lot.id, now)
+    except StoredTariffError as exc:
+        raise SiteConfigError(f"lot {lot.code}: tariff {exc.code} v{exc.version} is invalid: {exc}") from None
+    return found[1] if found else None
 
 
 def load_lots(db: Session, default_tz: str, now: datetime) -> dict[int, LotContext]:
