@@ -5,7 +5,7 @@ KEYS[2] capacity hash       {lot:L}:cap      "<zone>" and "<zone>:<pool>" -> spa
                                              when the zone is divided into pools
 KEYS[3] open sessions hash  {lot:L}:open     plate -> session JSON
 KEYS[4] event stream        {lot:L}:events
-KEYS[5] read dedupe key     {lot:L}:dedupe:read:<camera serial>:<plateid>   ("" when the read carries no id)
+KEYS[5] read dedupe key     {lot:L}:dedupe:read:<camera serial>:<plateid>   ({lot:L}:dedupe:none when the read carries no id)
 KEYS[6] lane dedupe key     {lot:L}:dedupe:lane:<lane id>:<plate>
 KEYS[7] pass occupancy hash {lot:L}:passocc  pass id -> vehicles of that pass present
 ARGV[1] plate   ARGV[2] zone id   ARGV[3] session JSON (uid, entry_at, lane, ...)   ARGV[4] event uid

@@ -1,10 +1,16 @@
 --[[ Shared by every script of the occupancy core; prepended to each script when it is registered.
 Pure helpers over the keys a script is given: no key is named here. ]]
 
+-- A dedupe key that stands for "no key" (a read without a camera id) ends in ":dedupe:none"; it is
+-- passed so that every key of a script lies in the lot's cluster slot, and is never read or written.
+local function active(key)
+  return key ~= "" and string.sub(key, -12) ~= ":dedupe:none"
+end
+
 -- The first answer given to a read, if one of the dedupe keys holds it.
 local function earlier_answer(dedupe_keys)
   for _, key in ipairs(dedupe_keys) do
-    if key ~= "" then
+    if active(key) then
       local earlier = redis.call("GET", key)
       if earlier then
         local first = cjson.decode(earlier)
@@ -20,7 +26,7 @@ local function remember(dedupe_keys, window, outcome, detail)
   if window > 0 then
     local value = cjson.encode({outcome, detail})
     for _, key in ipairs(dedupe_keys) do
-      if key ~= "" then redis.call("SET", key, value, "EX", window) end
+      if active(key) then redis.call("SET", key, value, "EX", window) end
     end
   end
   return {outcome, detail}

@@ -3,7 +3,7 @@
 KEYS[1] occupancy hash      {lot:L}:occ
 KEYS[2] open sessions hash  {lot:L}:open
 KEYS[3] event stream        {lot:L}:events
-KEYS[4] read dedupe key     ("" when the read carries no id)
+KEYS[4] read dedupe key     ({lot:L}:dedupe:none when the read carries no id)
 KEYS[5] lane dedupe key
 KEYS[6] pass occupancy hash {lot:L}:passocc
 ARGV[1] plate of the open session   ARGV[2] exit JSON (lane, read, plate as read, fee...)   ARGV[3] event uid

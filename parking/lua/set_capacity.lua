@@ -1,22 +1,30 @@
---[[ Change the capacity of a zone or of one of its pools, refusing a value below the vehicles present.
+--[[ Change capacities of zones and pools of one lot, all or nothing: refused when any value is below the
+vehicles present there (unless forced, as when publishing SQL's configuration at start-up).
 
 KEYS[1] occupancy hash {lot:L}:occ   KEYS[2] capacity hash {lot:L}:cap   KEYS[3] event stream
-ARGV[1] field ("<zone>" or "<zone>:<pool>")  ARGV[2] new capacity  ARGV[3] event uid  ARGV[4] now (ms)
-ARGV[5] stream max length  ARGV[6] "force" to set it even below the count (start-up publishing)
+ARGV[1] changes JSON: a list of (field, capacity) pairs, with field "<zone>" or "<zone>:<pool>"
+ARGV[2] event uid prefix   ARGV[3] now (ms)   ARGV[4] stream max length   ARGV[5] "force" or "check"
 
-Returns {outcome, present}: set | below_count.
+Returns {outcome, field, present}: {"set", "", 0} | {"below_count", field, present}.
 ]]
-local field, capacity = ARGV[1], tonumber(ARGV[2])
-local present = tonumber(redis.call("HGET", KEYS[1], field) or "0")
-if capacity < present and ARGV[6] ~= "force" then
-  return {"below_count", present}
+local changes, uid, now_ms, maxlen, force = cjson.decode(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5] == "force"
+if not force then
+  for _, change in ipairs(changes) do
+    local present = count(KEYS[1], change[1])
+    if tonumber(change[2]) < present then
+      return {"below_count", change[1], present}
+    end
+  end
 end
-local previous = redis.call("HGET", KEYS[2], field)
-redis.call("HSET", KEYS[2], field, capacity)
-local zone = string.match(field, "^([^:]+):")
-if zone then redis.call("HSET", KEYS[2], zone .. ":pools", 1) end
-if previous ~= tostring(capacity) then
-  redis.call("XADD", KEYS[3], "MAXLEN", "~", ARGV[5], "*", "uid", ARGV[3], "kind", "capacity_set", "at", ARGV[4],
-    "plate", "", "data", cjson.encode({field = field, capacity = capacity, previous = previous or cjson.null, present = present}))
+for i, change in ipairs(changes) do
+  local field, capacity = change[1], tonumber(change[2])
+  local previous = redis.call("HGET", KEYS[2], field)
+  redis.call("HSET", KEYS[2], field, capacity)
+  local zone = string.match(field, "^([^:]+):")
+  if zone then redis.call("HSET", KEYS[2], zone .. ":pools", 1) end
+  if previous ~= tostring(capacity) then
+    journal(KEYS[3], maxlen, uid .. "-" .. i, "capacity_set", now_ms, "",
+      cjson.encode({field = field, capacity = capacity, previous = previous or cjson.null, present = count(KEYS[1], field)}))
+  end
 end
-return {"set", present}
+return {"set", "", 0}

@@ -49,6 +49,11 @@ class LotKeys:
     def read_dedupe(self, camera_serial: str, read_id: str) -> str:
         return f"{self.tag}:dedupe:read:{camera_serial}:{read_id}"
 
+    @property
+    def no_dedupe(self) -> str:
+        """Stands for an absent dedupe key (a read without a camera id): in the lot's slot, never written."""
+        return f"{self.tag}:dedupe:none"
+
     def lane_dedupe(self, lane_id: int, plate: str) -> str:
         return f"{self.tag}:dedupe:lane:{lane_id}:{plate}"
 

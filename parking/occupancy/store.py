@@ -105,15 +105,16 @@ class OccupancyStore:
         for name, spaces in fields.items():
             if spaces < 0:
                 raise CapacityError(f"zone {name}: capacity {spaces} is negative")
+        if not fields:
+            return
         keys = LotKeys(lot_id)
-        moment = to_ms(now or datetime.now(timezone.utc))
-        for name, spaces in fields.items():
-            outcome, present = self._set_capacity(
-                keys=[keys.occupancy, keys.capacity, keys.events],
-                args=[name, spaces, new_uid(), moment, self.stream_maxlen, "force" if force else "check"],
-            )
-            if _text(outcome) == "below_count":
-                raise CapacityError(f"zone {name}: capacity {spaces} is below the {int(present)} vehicles present")
+        outcome, field, present = self._set_capacity(
+            keys=[keys.occupancy, keys.capacity, keys.events],
+            args=[json.dumps(list(fields.items())), new_uid(), to_ms(now or datetime.now(timezone.utc)), self.stream_maxlen,
+                  "force" if force else "check"],
+        )
+        if _text(outcome) == "below_count":
+            raise CapacityError(f"zone {_text(field)}: capacity {fields[_text(field)]} is below the {int(present)} vehicles present")
 
     # -- state changes -------------------------------------------------------------------------------
     def admit(
@@ -146,7 +147,7 @@ class OccupancyStore:
         raw = self._admit(
             keys=[
                 keys.occupancy, keys.capacity, keys.open_sessions, keys.events,
-                keys.read_dedupe(camera_serial, read_id) if read_id else "",
+                keys.read_dedupe(camera_serial, read_id) if read_id else keys.no_dedupe,
                 keys.lane_dedupe(lane_id, plate),
                 keys.pass_occupancy,
             ],
@@ -182,7 +183,7 @@ class OccupancyStore:
         raw = self._release(
             keys=[
                 keys.occupancy, keys.open_sessions, keys.events,
-                keys.read_dedupe(camera_serial, read_id) if read_id else "",
+                keys.read_dedupe(camera_serial, read_id) if read_id else keys.no_dedupe,
                 keys.lane_dedupe(lane_id, plate),
                 keys.pass_occupancy,
             ],
