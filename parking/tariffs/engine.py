@@ -201,8 +201,7 @@ def _bracket_overstay(
     """The extra time after a payment under brackets, by the document's `brackets.overstay` reading."""
     brackets = tariff.brackets
     assert brackets is not None
-    lines = overstay_lines(brackets, clock, paid, X)
-    for line in lines:
+    for line in overstay_lines(brackets, clock, paid, X):
         out.add(line)
     _add_class_and_benefit(tariff, stay, out, benefit)
     if brackets.overstay == "whole_stay_cap":

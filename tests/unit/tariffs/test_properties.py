@@ -5,7 +5,9 @@
   price per stay in a way that makes a longer stay cheaper; the "flat" reading of "a full day counts
   as N hours" does, see test_examples_other.py, and is not shipped as an example);
 - caps hold; paying part-way and leaving later never charges more than the cap; quotes are
-  deterministic.
+  deterministic;
+- paying at any point of a stay under any example, then leaving, is priced without error and
+  within the bounds stated in `test_paying_then_leaving_is_priced_within_its_bounds`.
 """
 
 import copy
