@@ -19,6 +19,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "anti_passback": ("off", "soft", "hard"),
     "no_entry_record": ("hold", "flat_fee"),
     "temporary_vehicles": ("admit", "refuse"),
+    "offline_temporary": ("admit", "refuse"),
+    "offline_exit": ("open", "hold"),
 }
 
 
@@ -34,6 +36,10 @@ class LotPolicy:
     no_entry_fee_fen: int = 0
     # Closed communities refuse unregistered temporary vehicles; registered visitors still enter.
     temporary_vehicles: str = "admit"
+    # While the agent cannot reach Redis (脱机运行): temporary vehicles are admitted or refused at the
+    # entry, and cars that would owe a fee are let out (the fee is then an arrear) or held for an attendant.
+    offline_temporary: str = "admit"
+    offline_exit: str = "hold"
     renewal_grace_days: int = 3
     expiry_warning_days: int = 7
     zombie_days: int = 30

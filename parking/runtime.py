@@ -39,7 +39,8 @@ class Runtime:
         if url is None:
             embedded = EmbeddedRedis(settings.instance_path / "redis").start()
             url = embedded.url
-        client = redis.Redis.from_url(url, health_check_interval=30)
+        # Short timeouts: a lane falls back to offline decisions instead of waiting on a dead server.
+        client = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=2, socket_connect_timeout=1)
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
+
+import redis
 
 from drivers import olm
 from drivers.errors import DecodeError
@@ -25,11 +28,13 @@ from ..occupancy import LotKeys, OccupancyStore, to_ms
 from ..plates import color_from_vz
 from ..services.lane_reads import PlateRead, handle_read
 from .lanes import LaneDirectory
+from .offline import OfflineLanes
 
 log = logging.getLogger(__name__)
 
 LED_COLORS = {True: (0, 255, 0, 0), False: (255, 0, 0, 0)}  # green when the gate opens, red when it holds
 DEVICE_TTL_SECONDS = 24 * 3600
+SEEN_WRITE_SECONDS = 5.0
 
 
 def led_frames(decision: LaneDecision) -> list[bytes]:
@@ -47,10 +52,14 @@ def _json(status: int, payload: dict[str, object]) -> PushReply:
 class VzPushIngress:
     """The handlers to mount on a ``drivers.http_ingress.PushIngress``."""
 
-    def __init__(self, store: OccupancyStore, lanes: LaneDirectory, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: OccupancyStore, lanes: LaneDirectory, clock: Callable[[], datetime],
+                 offline: OfflineLanes | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self.lanes = lanes
         self.clock = clock
+        self.offline = offline
+        self._monotonic = monotonic
+        self._seen_at: dict[str, float] = {}
 
     def routes(self) -> dict[str, Callable[[PushRequest], PushReply]]:
         return {vz.PLATE_RESULT_PATH: self.plate_result, vz.HEARTBEAT_PATH: self.heartbeat}
@@ -66,7 +75,6 @@ class VzPushIngress:
         if lane is None:
             log.warning("camera %s (%s) is not configured on any lane; gate kept closed", result.serialno, request.client_address[0])
             return PushReply(200, JSON_UTF8, vz.encode_response(vz.VzResponse(open_gate=False)))
-        self._seen(lane.lot_id, result.serialno, request.client_address[0], now)
         read = PlateRead(
             raw=result.license if result.has_plate else "",
             camera_serial=result.serialno,
@@ -76,7 +84,14 @@ class VzPushIngress:
             offline=result.is_offline,
             confidence=result.confidence,
         )
-        decision = handle_read(self.store, lane, read, now)
+        try:
+            decision = handle_read(self.store, lane, read, now)
+            self._seen(lane.lot_id, result.serialno, request.client_address[0], now)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            if self.offline is None:
+                raise
+            log.warning("lane %s decides offline: Redis unreachable (%s)", lane.code, exc)
+            decision = self.offline.handle_read(lane, read, now)
         log.info("lane %s: %s %s -> %s", lane.code, read.raw or "(no plate)", "offline" if read.offline else "", decision.outcome)
         response = vz.VzResponse(
             open_gate=decision.open_gate,
@@ -93,10 +108,18 @@ class VzPushIngress:
             return _json(400, {"error": str(exc)})
         lane = self.lanes.by_serial(beat.serialno)
         if lane is not None:
-            self._seen(lane.lot_id, beat.serialno, request.client_address[0], now)
+            try:
+                self._seen(lane.lot_id, beat.serialno, request.client_address[0], now)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("heartbeat of %s not recorded: Redis unreachable (%s)", beat.serialno, exc)
         return PushReply(200, JSON_UTF8, b"{}")
 
     def _seen(self, lot_id: int, serial: str, address: str, now: datetime) -> None:
+        """Record that a device was heard, at most every few seconds per device (off the hot path)."""
+        tick = self._monotonic()
+        if tick - self._seen_at.get(serial, float("-inf")) < SEEN_WRITE_SECONDS:
+            return
+        self._seen_at[serial] = tick
         key = LotKeys(lot_id).device(serial)
         with self.store.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, mapping={"last_seen_ms": to_ms(now), "address": address})

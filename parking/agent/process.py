@@ -4,9 +4,13 @@ and stop. Lanes and capacities are read from SQL at start; lane decisions never 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+
+import redis
+from sqlalchemy.exc import OperationalError
 
 from drivers.http_ingress import PushIngress
 
@@ -15,8 +19,11 @@ from ..seed import publish_capacities
 from ..services import lot_facts
 from .ingress import VzPushIngress
 from .lanes import LaneDirectory
+from .offline import OfflineLanes
 
 log = logging.getLogger(__name__)
+
+SYNC_SECONDS = 30.0  # how often offline decisions are uploaded and plate facts refreshed
 
 
 def utc_now() -> datetime:
@@ -28,7 +35,10 @@ class Agent:
         self.runtime = runtime
         self.lanes = LaneDirectory(runtime.sessions, time.monotonic, clock, default_tz=runtime.settings.timezone)
         self.clock = clock
-        self.vz = VzPushIngress(runtime.store, self.lanes, clock)
+        self.offline = OfflineLanes(runtime.settings.instance_path / "agent")
+        self.vz = VzPushIngress(runtime.store, self.lanes, clock, self.offline)
+        self._stop = threading.Event()
+        self._sync_thread: threading.Thread | None = None
         self.ingress = PushIngress(host, port, self.vz.routes(), max_body_bytes=runtime.settings.max_push_bytes)
 
     @property
@@ -37,8 +47,10 @@ class Agent:
 
     def start(self) -> "Agent":
         lanes = self.lanes.reload()
-        self.refresh_facts()
+        self.sync()
         self.ingress.start()
+        self._sync_thread = threading.Thread(target=self._sync_loop, name="agent-sync", daemon=True)
+        self._sync_thread.start()
         log.info("agent serving %d lanes; camera ingress at %s", len(lanes), self.url)
         return self
 
@@ -49,8 +61,29 @@ class Agent:
             publish_capacities(db, self.runtime.store)
             for lot in self.lanes.lots().values():
                 lot_facts.refresh(db, self.runtime.store, lot.id, lot.policy, now)
+        for lot in self.lanes.lots().values():
+            self.offline.snapshot(self.runtime.store, lot.id)
+
+    def sync(self) -> bool:
+        """Upload what was decided offline, then refresh the plate facts and their local copy.
+        Returns False when Redis (or SQL) is still unreachable; the lanes then keep deciding offline."""
+        try:
+            self.offline.upload(self.runtime.store)
+            self.refresh_facts()
+        except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
+            log.warning("agent sync postponed: %s", exc)
+            return False
+        return True
+
+    def _sync_loop(self) -> None:
+        while not self._stop.wait(SYNC_SECONDS):
+            self.sync()
 
     def stop(self) -> None:
+        self._stop.set()
+        if self._sync_thread is not None:
+            self._sync_thread.join(timeout=5)
+            self._sync_thread = None
         self.ingress.shutdown()
 
     def __enter__(self) -> "Agent":

@@ -80,7 +80,7 @@ def _load(raw: bytes | None) -> list[dict[str, Any]]:
     return json.loads(raw) if raw else []
 
 
-def _facts(lists: Iterable[dict[str, Any]], passes: Iterable[dict[str, Any]], visitors: Iterable[dict[str, Any]],
+def facts_from_docs(lists: Iterable[dict[str, Any]], passes: Iterable[dict[str, Any]], visitors: Iterable[dict[str, Any]],
            session: dict[str, Any] | None = None) -> PlateFacts:
     return PlateFacts(
         lists=tuple(ListFact(d["kind"], d["reason"], datetime.fromisoformat(d["expires_at"]) if d.get("expires_at") else None) for d in lists),
@@ -101,4 +101,4 @@ def plate_facts(store: OccupancyStore, lot_id: int, plate: str, *, with_session:
             pipe.hget(keys.open_sessions, plate)
         replies = pipe.execute()
     session = json.loads(replies[3]) if with_session and replies[3] else None
-    return _facts(_load(replies[0]), _load(replies[1]), _load(replies[2]), session)
+    return facts_from_docs(_load(replies[0]), _load(replies[1]), _load(replies[2]), session)

@@ -1,0 +1,214 @@
+"""Offline operation (脱机运行): lanes keep deciding while Redis or the central server is unreachable.
+
+While online, the agent keeps a local copy of every lot's plate facts (passes, lists, visitors) and of
+its counts, on disk under ``<instance>/agent/``. When a lane decision cannot reach Redis, ``OfflineLanes``
+decides from that copy: passes, whitelisted cars and registered visitors enter and leave as usual;
+temporary vehicles follow the lot's ``offline_temporary`` and ``offline_exit`` policies, and are refused
+at the entry when the local estimate of the zone says it is full. Every decision is appended to a local
+journal (JSON lines, fsynced) with a unique id before the gate is told.
+
+When Redis answers again, ``upload`` replays the journal in order through the same atomic scripts, at
+the times the decisions were made, and remembers how far it got after each record: a record replayed
+twice is recognised by its session id and changes nothing. A car that no claim can place any more (its
+zone filled up meanwhile) is journaled as ``offline_unplaced`` so that the record still reaches SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..admission import EntryFacts, decide_entry
+from ..claims import Claim
+from ..decisions import LaneDecision, entry_decision, exit_decision, no_plate, rejected_read
+from ..departure import PASS_CLASSES
+from ..occupancy import LotKeys, OccupancyStore, new_uid
+from ..passes import standing
+from ..plates import NoPlate, Plate, PlateError, parse
+from ..services.lane_reads import PlateRead
+from ..services.lot_facts import PlateFacts, facts_from_docs
+from ..services.site import LaneRef
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LocalLot:
+    """The last known facts and counts of one lot, and the changes made offline since."""
+
+    facts: dict[str, dict[str, list[dict[str, Any]]]]  # plate -> {"lists": [...], "passes": [...], "visitors": [...]}
+    present: dict[str, int]
+    capacity: dict[str, int]
+    inside: dict[str, dict[str, Any]]  # plate -> the offline session (entered while offline)
+
+    def plate_facts(self, plate: str) -> PlateFacts:
+        doc = self.facts.get(plate, {})
+        return facts_from_docs(doc.get("lists", []), doc.get("passes", []), doc.get("visitors", []))
+
+
+class OfflineLanes:
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.journal_path = self.folder / "journal.jsonl"
+        self.progress_path = self.folder / "journal.uploaded"
+        self._lock = threading.Lock()
+        self.lots: dict[int, LocalLot] = {}
+        for path in sorted(self.folder.glob("lot-*.json")):
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            self.lots[int(doc["lot_id"])] = LocalLot(doc["facts"], doc["present"], doc["capacity"], doc.get("inside", {}))
+
+    # -- while online ------------------------------------------------------------------------------
+    def snapshot(self, store: OccupancyStore, lot_id: int) -> None:
+        """Copy the lot's plate facts and counts from Redis to memory and disk."""
+        keys = LotKeys(lot_id)
+        with store.redis.pipeline(transaction=False) as pipe:
+            for key in (keys.lists, keys.passes, keys.visitors):
+                pipe.hgetall(key)
+            lists, passes, visitors = pipe.execute()
+        facts: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for name, content in (("lists", lists), ("passes", passes), ("visitors", visitors)):
+            for plate, raw in content.items():
+                facts.setdefault(_text(plate), {})[name] = json.loads(raw)
+        present, capacity, _ = store.counts(lot_id)
+        with self._lock:
+            inside = self.lots[lot_id].inside if lot_id in self.lots else {}
+            self.lots[lot_id] = LocalLot(facts, present, capacity, inside)
+            self._save(lot_id)
+
+    def _save(self, lot_id: int) -> None:
+        lot = self.lots[lot_id]
+        path = self.folder / f"lot-{lot_id}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"lot_id": lot_id, "facts": lot.facts, "present": lot.present, "capacity": lot.capacity,
+                                   "inside": lot.inside}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+    # -- while offline -----------------------------------------------------------------------------
+    def handle_read(self, lane: LaneRef, read: PlateRead, now: datetime) -> LaneDecision:
+        at = read.camera_time if read.offline and read.camera_time is not None else now
+        try:
+            plate = parse(read.raw, read.color)
+        except PlateError as exc:
+            return rejected_read(str(exc))
+        if isinstance(plate, NoPlate):
+            return no_plate(lane.direction)
+        with self._lock:
+            lot = self.lots.get(lane.lot_id)
+            if lot is None:
+                return entry_decision("not_allowed", plate.text) if lane.direction == "entry" else exit_decision("needs_staff", plate.text)
+            if lane.direction == "entry":
+                return self._entry(lane, lot, plate, read, at)
+            return self._exit(lane, lot, plate, read, at)
+
+    def _entry(self, lane: LaneRef, lot: LocalLot, plate: Plate, read: PlateRead, at: datetime) -> LaneDecision:
+        assert lane.lot is not None
+        policy = lane.lot.policy
+        facts = lot.plate_facts(plate.text)
+        plan = decide_entry(EntryFacts(plate=plate, zone_id=lane.zone_id, now=at, tz=lane.lot.tz, policy=policy,
+                                       lists=facts.lists, passes=facts.passes, visitors=facts.visitors,
+                                       inner_zones=lane.lot.inner_zones(lane.zone_id)))
+        if plan.refused:
+            return entry_decision(plan.refusal or "not_allowed", plate.text, plan.notice)
+        temporary = plan.vehicle_class in {"temporary", "visitor"}
+        zone = str(lane.zone_id)
+        if temporary and policy.offline_temporary == "refuse":
+            return entry_decision("not_allowed", plate.text)
+        if temporary and lot.present.get(zone, 0) >= lot.capacity.get(zone, 0):
+            return entry_decision("full", plate.text)
+        if plate.text in lot.inside:
+            return entry_decision("already_inside", plate.text)
+        session_uid = new_uid()
+        record = {"uid": session_uid, "op": "entry", "lot": lane.lot_id, "lane": lane.id, "zone": lane.zone_id, "plate": plate.text,
+                  "at": at.isoformat(), "claims": [c.to_json() for c in plan.claims], "on_open": plan.on_open,
+                  "color": plate.color.value, "kind": plate.kind.value, "camera": read.camera_serial, "read": read.read_id}
+        self._append(record)
+        lot.inside[plate.text] = {"uid": session_uid, "class": plan.vehicle_class, "entry_at": at.isoformat()}
+        lot.present[zone] = lot.present.get(zone, 0) + 1
+        self._save(lane.lot_id)
+        return entry_decision("admitted", plate.text, plan.notice, {"offline": True, "session": session_uid})
+
+    def _exit(self, lane: LaneRef, lot: LocalLot, plate: Plate, read: PlateRead, at: datetime) -> LaneDecision:
+        assert lane.lot is not None
+        policy = lane.lot.policy
+        facts = lot.plate_facts(plate.text)
+        covered = any(e.kind == "whitelist" and e.active(at) for e in facts.lists) or any(
+            p.kind in PASS_CLASSES and standing(p, {p.zone_id} if p.zone_id is not None else set(), at, lane.lot.tz,
+                                                policy.renewal_grace_days).state in {"valid", "grace"}
+            for p in facts.passes)
+        if not covered and policy.offline_exit == "hold":
+            return exit_decision("needs_staff", plate.text)
+        record = {"uid": new_uid(), "op": "exit", "lot": lane.lot_id, "lane": lane.id, "plate": plate.text, "at": at.isoformat(),
+                  "covered": covered, "camera": read.camera_serial, "read": read.read_id,
+                  "session": lot.inside.get(plate.text, {}).get("uid", "")}
+        self._append(record)
+        lot.inside.pop(plate.text, None)
+        zone = str(lane.zone_id)
+        lot.present[zone] = max(0, lot.present.get(zone, 0) - 1)
+        self._save(lane.lot_id)
+        return exit_decision("released", plate.text, None, detail={"offline": True, "arrears": not covered})
+
+    def _append(self, record: Mapping[str, Any]) -> None:
+        with self.journal_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    # -- back online -------------------------------------------------------------------------------
+    def pending(self) -> list[dict[str, Any]]:
+        if not self.journal_path.exists():
+            return []
+        done = int(self.progress_path.read_text()) if self.progress_path.exists() else 0
+        lines = self.journal_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines[done:] if line.strip()]
+
+    def upload(self, store: OccupancyStore) -> int:
+        """Replay the journal into Redis in order; returns how many records were uploaded."""
+        with self._lock:
+            records = self.pending()
+            done = int(self.progress_path.read_text()) if self.progress_path.exists() else 0
+            for i, record in enumerate(records, start=1):
+                self._replay(store, record)
+                self.progress_path.write_text(str(done + i))
+            if records:
+                log.info("uploaded %d offline decisions", len(records))
+                self.journal_path.unlink(missing_ok=True)
+                self.progress_path.unlink(missing_ok=True)
+                for lot in self.lots.values():
+                    lot.inside.clear()
+                for lot_id in self.lots:
+                    self._save(lot_id)
+            return len(records)
+
+    def _replay(self, store: OccupancyStore, record: Mapping[str, Any]) -> None:
+        lot_id, at, plate = int(record["lot"]), datetime.fromisoformat(record["at"]), record["plate"]
+        if record["op"] == "entry":
+            existing = store.open_session(lot_id, plate)
+            if existing is not None and existing.get("uid") == record["uid"]:
+                return  # replayed before a crash: already there
+            claims = [Claim(c["pool"] or None, c["class"], c["pass"] or None, c["spaces"] or None) for c in record["claims"]]
+            claims.append(Claim(None, claims[0].vehicle_class if claims else "temporary"))
+            result = store.admit(
+                lot_id, int(record["zone"]), plate, at, lane_id=int(record["lane"]), claims=claims, on_open="replace",
+                session={"uid": record["uid"], "color": record["color"], "kind": record["kind"], "offline": True},
+            )
+            if result.outcome != "admitted":
+                store.journal(lot_id, "offline_unplaced", at, plate=plate, data={"record": dict(record), "outcome": result.outcome})
+            return
+        session = store.open_session(lot_id, plate)
+        if session is None:
+            store.journal(lot_id, "exit_unmatched", at, plate=plate, data={"offline": True, "record": dict(record)})
+            return
+        store.release(lot_id, plate, at, lane_id=int(record["lane"]), session_uid=session["uid"],
+                      exit={"offline": True, "reason": "offline_pass" if record["covered"] else "offline_arrears", "fee_fen": 0})
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
