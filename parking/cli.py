@@ -20,6 +20,18 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _migrated_settings() -> Settings:
+    """Settings of an instance whose database is at the current schema (else a clear command error)."""
+    from . import db as dbmod
+
+    settings = _settings().ensure_instance()
+    try:
+        dbmod.require_head(settings.database_url)
+    except dbmod.SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
+    return settings
+
+
 def _logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -103,7 +115,7 @@ def agent() -> None:
     from .agent.process import Agent
     from .runtime import Runtime
 
-    settings = _settings()
+    settings = _migrated_settings()
     _logging(settings)
     with Runtime.open(settings) as runtime, Agent(runtime, *settings.agent_bind) as running:
         click.echo(f"camera ingress at {running.url}")
@@ -117,7 +129,7 @@ def worker(once: bool) -> None:
     from .runtime import Runtime
     from .worker import Worker
 
-    settings = _settings()
+    settings = _migrated_settings()
     _logging(settings)
     with Runtime.open(settings) as runtime:
         w = Worker(runtime)
@@ -136,7 +148,7 @@ def serve() -> None:
 
     from web import create_app
 
-    settings = _settings()
+    settings = _migrated_settings()
     _logging(settings)
     host, port = settings.web_bind
     run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
@@ -153,7 +165,7 @@ def lanes(as_json: bool) -> None:
     from . import db as dbmod
     from .models import DeviceKind, Lane
 
-    settings = _settings().ensure_instance()
+    settings = _migrated_settings()
     engine = dbmod.make_engine(settings.database_url)
     try:
         with dbmod.make_session_factory(engine)() as session:
@@ -191,7 +203,7 @@ def reconcile_command(dry_run: bool) -> None:
     from .services.reconcile import reconcile
     from .worker import Worker
 
-    settings = _settings()
+    settings = _migrated_settings()
     with Runtime.open(settings) as runtime:
         recorded = Worker(runtime).drain()  # SQL first gets every event still in the streams
         corrections = reconcile(runtime.sessions, runtime.store, datetime.now(timezone.utc), apply=not dry_run)
@@ -212,7 +224,7 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
     from . import db as dbmod
     from .services.reconcile import find_zombies
 
-    settings = _settings().ensure_instance()
+    settings = _migrated_settings()
     engine = dbmod.make_engine(settings.database_url)
     try:
         with dbmod.make_session_factory(engine)() as session:
@@ -234,7 +246,8 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
     Console().print(table)
 
 
-from .tariffs.cli import fee  # noqa: E402  (defined in the tariff package, one command per noun)
+from .tariffs.cli import fee  # noqa: E402  (the tariff package defines its own commands)
+from .tariffs.commands import tariff  # noqa: E402
 
 main.add_command(fee)
-from .tariffs.commands import tariff; main.add_command(tariff)  # noqa: E402, E702  (versions of tariffs in SQL)
+main.add_command(tariff)

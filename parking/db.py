@@ -76,3 +76,25 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the schema this code needs; the message says what to run."""
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "migrations/versions holds no revision"
+    return head
+
+
+def require_head(url: str) -> None:
+    """Refuse to work on a database that is not migrated to the code's schema."""
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database is at revision {current or 'base (empty)'}, this version of parking needs {head}: "
+            "run `parking db upgrade`"
+        )

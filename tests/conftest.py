@@ -30,15 +30,7 @@ TEST_PASSWORD = "correct horse battery staple"
 FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # 17:30 in Shanghai, a Wednesday
 
 
-def _head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(dbmod.alembic_config("sqlite://")).get_current_head()
-    assert head is not None
-    return head
-
-
-HEAD = _head_revision()
+HEAD = dbmod.head_revision()
 
 
 @pytest.fixture(scope="session")

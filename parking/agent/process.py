@@ -69,6 +69,7 @@ class Agent:
         Returns False when Redis (or SQL) is still unreachable; the lanes then keep deciding offline."""
         try:
             self.offline.upload(self.runtime.store)
+            self.lanes.reload()  # lanes, policies and tariff versions that took effect since
             self.refresh_facts()
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("agent sync postponed: %s", exc)

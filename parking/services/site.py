@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import CalendarOverride, DeviceKind, Lane, Lot, Tariff as TariffRow, Zone
+from ..models import CalendarOverride, DeviceKind, Lane, Lot, Zone
 from ..policy import LotPolicy
-from ..tariffs import Tariff, TariffError, WorkdayCalendar, load_tariff
+from ..tariffs import Tariff, WorkdayCalendar
 
 
 class SiteConfigError(ValueError):

@@ -30,6 +30,10 @@ def _settings():  # -> parking.config.Settings
 def _sessions(settings):  # -> (engine, sessionmaker)
     from parking import db as dbmod
 
+    try:
+        dbmod.require_head(settings.database_url)
+    except dbmod.SchemaOutOfDate as exc:
+        raise click.ClickException(str(exc)) from None
     engine = dbmod.make_engine(settings.database_url)
     return engine, dbmod.make_session_factory(engine)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from drivers import olm
 from drivers.vz.push import PLATE_RESULT_PATH
 from parking.agent.process import Agent
 from parking.models import LotEvent, ParkingSession, SessionStatus

@@ -50,3 +50,11 @@ def test_every_command_has_help():
         result = runner.invoke(main, args, prog_name="parking")
         assert result.exit_code == 0, args
         assert "Usage: parking" in result.output
+
+
+def test_commands_on_a_database_that_is_not_migrated_say_what_to_run(tmp_path, redis_url):
+    env = {"PARKING_INSTANCE_PATH": str(tmp_path), "PARKING_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}", "PARKING_REDIS_URL": redis_url}
+    for args in (["lanes"], ["zombies"], ["tariff", "list"]):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1, args
+        assert "the database is at revision base (empty), this version of parking needs 0003: run `parking db upgrade`" in result.output
