@@ -206,13 +206,16 @@ class OccupancyStore:
         return _result(raw, event_uid)
 
     def pay(self, lot_id: int, plate: str, amount_fen: int, now: datetime, *, method: str,
-            operator_id: int | None = None, session_uid: str = "", reference: str = "") -> CoreResult:
-        """Record a payment against the open session of ``plate`` (journaled as ``paid``)."""
+            operator_id: int | None = None, session_uid: str = "", reference: str = "",
+            payment_uid: str | None = None) -> CoreResult:
+        """Record a payment against the open session of ``plate`` (journaled as ``paid``). Give the
+        ``payment_uid`` of the money movement (e.g. the gateway's order id) so that a retried call is
+        recognised and counted once."""
         if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             raise ValueError(f"amount_fen={amount_fen!r}: expected a positive whole number of fen")
         keys = LotKeys(lot_id)
         event_uid = new_uid()
-        payment = {"uid": new_uid(), "amount_fen": amount_fen, "method": method, "operator": operator_id,
+        payment = {"uid": payment_uid or new_uid(), "amount_fen": amount_fen, "method": method, "operator": operator_id,
                    "paid_at": now.astimezone(timezone.utc).isoformat(), "reference": reference}
         raw = self._pay(
             keys=[keys.open_sessions, keys.events],

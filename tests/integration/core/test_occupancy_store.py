@@ -122,3 +122,20 @@ def test_capacity_below_the_vehicles_present_is_refused_and_nothing_changes(stor
     store.set_capacities(LOT, {ZONE: 5}, now=FIXED_NOW)
     kinds = [f[b"kind"] for _, f in store.redis.xrange(LotKeys(LOT).events)]
     assert kinds.count(b"capacity_set") == 2
+
+
+def test_a_payment_retried_with_its_uid_is_counted_once(store):
+    store.admit(LOT, ZONE, "粤B12345", FIXED_NOW, lane_id=LANE_IN)
+    first = store.pay(LOT, "粤B12345", 500, FIXED_NOW, method="qr", payment_uid="wx-20261125-0001")
+    again = store.pay(LOT, "粤B12345", 500, FIXED_NOW, method="qr", payment_uid="wx-20261125-0001")
+    other = store.pay(LOT, "粤B12345", 200, FIXED_NOW, method="cash")
+    assert (first.outcome, again.outcome, other.outcome) == ("paid", "duplicate", "paid")
+    assert store.open_session(LOT, "粤B12345")["paid_fen"] == 700
+    assert [k for k, _ in journal(store)] == ["entered", "paid", "paid"]
+
+
+def test_a_payment_must_be_a_positive_whole_number_of_fen(store):
+    store.admit(LOT, ZONE, "粤B12345", FIXED_NOW, lane_id=LANE_IN)
+    for amount in (0, -5, 5.0, True):
+        with pytest.raises(ValueError, match="expected a positive whole number of fen"):
+            store.pay(LOT, "粤B12345", amount, FIXED_NOW, method="cash")
