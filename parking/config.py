@@ -47,6 +47,7 @@ SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
     ("PARKING_AGENT_BIND", "127.0.0.1:8090", "Address of the camera ingress (parking agent, parking demo)."),
     ("PARKING_MAX_PUSH_BYTES", "4194304", "Largest camera push body accepted, in bytes; larger ones get HTTP 413."),
     ("PARKING_DEDUPE_SECONDS", "10", "Repeated reads of one plate at one lane within this window are one event."),
+    ("PARKING_SNAPSHOT_DAYS", "30", "Days camera snapshots (personal data) are kept under <instance>/snapshots before they are purged."),
     ("PARKING_LOG_LEVEL", "INFO", "Python logging level."),
     ("PARKING_LANGUAGE", "zh_CN", "Default user-interface language (zh_CN or en)."),
 )
@@ -63,6 +64,7 @@ class Settings:
     agent_bind: tuple[str, int] = ("127.0.0.1", 8090)
     max_push_bytes: int = 4 * 1024 * 1024
     dedupe_seconds: int = 10
+    snapshot_days: int = 30
     log_level: str = "INFO"
     language: str = "zh_CN"
 
@@ -92,6 +94,7 @@ class Settings:
             agent_bind=_bind(env.get("PARKING_AGENT_BIND") or "127.0.0.1:8090", "PARKING_AGENT_BIND"),
             max_push_bytes=_int(env.get("PARKING_MAX_PUSH_BYTES") or str(4 * 1024 * 1024), "PARKING_MAX_PUSH_BYTES", 1024),
             dedupe_seconds=_int(env.get("PARKING_DEDUPE_SECONDS") or "10", "PARKING_DEDUPE_SECONDS"),
+            snapshot_days=_int(env.get("PARKING_SNAPSHOT_DAYS") or "30", "PARKING_SNAPSHOT_DAYS", 1),
             log_level=(env.get("PARKING_LOG_LEVEL") or "INFO").upper(),
             language=language,
         )

@@ -8,7 +8,7 @@ The camera's answer is the only way to command it, so ``open()``, ``show_text()`
 a command that leaves with the next answer: to a plate push or, in comet mode, to the heartbeat that
 follows within moments. ``on_read`` returns the :class:`VzResponse` for that read (or None: keep closed).
 Offline records are acknowledged with ``ContinuePushOffline``; a record the camera sends twice
-(same serial number and plateid) is answered again but not passed to ``on_read`` twice.
+(same serial number, plateid and plate) gets the first answer again but is not passed to ``on_read`` twice.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Callable
 
 from drivers import olm
@@ -92,11 +93,13 @@ class VzPushCamera:
 class VzPushHub:
     """Routes VZ pushes on one port to the camera objects registered by serial number."""
 
-    def __init__(self, host: str = "0.0.0.0", port: int = 8090, *, dedupe_window: int = 1024) -> None:
+    def __init__(self, host: str = "0.0.0.0", port: int = 8090, *, dedupe_window: int = 1024,
+                 max_body_bytes: int = 4 * 1024 * 1024) -> None:
         self.host, self.port = host, port
+        self.max_body_bytes = max_body_bytes
         self.cameras: dict[str, VzPushCamera] = {}
         self.unknown: dict[str, int] = {}
-        self._seen: OrderedDict[tuple[str, int], VzResponse] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, int, str], VzResponse] = OrderedDict()
         self._window = dedupe_window
         self._lock = threading.Lock()
         self.ingress: PushIngress | None = None
@@ -111,7 +114,7 @@ class VzPushHub:
         return {PLATE_RESULT_PATH: self.handle_plate, HEARTBEAT_PATH: self.handle_heartbeat}
 
     def start(self) -> PushIngress:
-        self.ingress = PushIngress(self.host, self.port, self.routes()).start()
+        self.ingress = PushIngress(self.host, self.port, self.routes(), max_body_bytes=self.max_body_bytes).start()
         return self.ingress
 
     def shutdown(self) -> None:
@@ -129,7 +132,8 @@ class VzPushHub:
             self.unknown[result.serialno] = self.unknown.get(result.serialno, 0) + 1
             return PushReply(body=encode_response(VzResponse()))
         cam.last_heard = cam.clock()
-        key = (result.serialno, result.plateid)
+        # The plate is part of the key: a camera that restarts may count its plateids from 1 again.
+        key = (result.serialno, result.plateid, result.license)
         with self._lock:
             repeat = self._seen.get(key) if result.plateid else None
         if repeat is not None:
@@ -137,9 +141,11 @@ class VzPushHub:
         decision = (cam.on_read(result) if cam.on_read else None) or VzResponse()
         if result.is_offline:
             decision.continue_offline_plateid = result.plateid
+        # A camera re-sends a push whose answer it lost: the same answer (gate, display) goes out again.
+        first = replace(decision, serial_data=list(decision.serial_data))
         resp = cam.take_pending(decision)
         with self._lock:
-            self._seen[key] = VzResponse(continue_offline_plateid=decision.continue_offline_plateid)
+            self._seen[key] = first
             while len(self._seen) > self._window:
                 self._seen.popitem(last=False)
         return PushReply(body=encode_response(resp))

@@ -1,5 +1,6 @@
 """``parking agent``: the camera ingress and lane controllers of one instance, as one object to start
-and stop. Lanes and capacities are read from SQL at start; lane decisions never wait on SQL."""
+and stop. Lanes, capacities and plate facts are read from SQL at start and on every sync; lane decisions
+never wait on SQL, and fall back to offline decisions when Redis is unreachable."""
 
 from __future__ import annotations
 
@@ -13,17 +14,21 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from drivers.http_ingress import PushIngress
+from drivers.vz.push_camera import VzPushHub
 
 from ..runtime import Runtime
 from ..seed import publish_capacities
 from ..services import lot_facts
-from .ingress import VzPushIngress
+from ..snapshots import SnapshotStore
+from .control import CommandListener, report_health
+from .ingress import CameraLanes
 from .lanes import LaneDirectory
 from .offline import OfflineLanes
 
 log = logging.getLogger(__name__)
 
-SYNC_SECONDS = 30.0  # how often offline decisions are uploaded and plate facts refreshed
+SYNC_SECONDS = 30.0  # how often offline decisions are uploaded, configuration reloaded and snapshots purged
+HEALTH_SECONDS = 5.0  # how often device health is reported
 
 
 def utc_now() -> datetime:
@@ -33,25 +38,32 @@ def utc_now() -> datetime:
 class Agent:
     def __init__(self, runtime: Runtime, host: str, port: int, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.runtime = runtime
-        self.lanes = LaneDirectory(runtime.sessions, time.monotonic, clock, default_tz=runtime.settings.timezone)
         self.clock = clock
+        self.lanes = LaneDirectory(runtime.sessions, time.monotonic, clock, default_tz=runtime.settings.timezone)
         self.offline = OfflineLanes(runtime.settings.instance_path / "agent")
-        self.vz = VzPushIngress(runtime.store, self.lanes, clock, self.offline)
+        self.snapshots = SnapshotStore(runtime.settings.instance_path / "snapshots", retention_days=runtime.settings.snapshot_days)
+        self.hub = VzPushHub(host, port, max_body_bytes=runtime.settings.max_push_bytes)
+        self.cameras = CameraLanes(runtime.store, self.lanes, self.hub, clock, offline=self.offline, snapshots=self.snapshots)
+        self.ingress = PushIngress(host, port, self.hub.routes(), max_body_bytes=runtime.settings.max_push_bytes)
+        self.commands = CommandListener(runtime.store, self.hub, lambda: self.lanes.all().values(), lambda: self.lanes.lots().keys(), clock)
         self._stop = threading.Event()
-        self._sync_thread: threading.Thread | None = None
-        self.ingress = PushIngress(host, port, self.vz.routes(), max_body_bytes=runtime.settings.max_push_bytes)
+        self._threads: list[threading.Thread] = []
 
     @property
     def url(self) -> str:
         return self.ingress.url
 
     def start(self) -> "Agent":
-        lanes = self.lanes.reload()
+        self.lanes.reload()
+        bound = self.cameras.bind()
         self.sync()
         self.ingress.start()
-        self._sync_thread = threading.Thread(target=self._sync_loop, name="agent-sync", daemon=True)
-        self._sync_thread.start()
-        log.info("agent serving %d lanes; camera ingress at %s", len(lanes), self.url)
+        self.commands.start()
+        for target, name in ((self._sync_loop, "agent-sync"), (self._health_loop, "agent-health")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("agent serving %d camera lanes; camera ingress at %s", bound, self.url)
         return self
 
     def refresh_facts(self) -> None:
@@ -65,26 +77,42 @@ class Agent:
             self.offline.snapshot(self.runtime.store, lot.id)
 
     def sync(self) -> bool:
-        """Upload what was decided offline, then refresh the plate facts and their local copy.
-        Returns False when Redis (or SQL) is still unreachable; the lanes then keep deciding offline."""
+        """Upload what was decided offline, reload the configuration (lanes, policies, tariff versions),
+        refresh the plate facts and their local copy, and purge old snapshots. Returns False when Redis
+        (or SQL) is still unreachable; the lanes then keep deciding offline."""
         try:
             self.offline.upload(self.runtime.store)
-            self.lanes.reload()  # lanes, policies and tariff versions that took effect since
+            self.lanes.reload()
+            self.cameras.bind()
             self.refresh_facts()
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("agent sync postponed: %s", exc)
             return False
+        purged = self.snapshots.purge(self.clock())
+        if purged:
+            log.info("purged %d snapshots older than %d days", purged, self.snapshots.retention_days)
         return True
+
+    def report_health(self) -> None:
+        report_health(self.runtime.store, self.hub, self.lanes.all().values(), self.clock())
 
     def _sync_loop(self) -> None:
         while not self._stop.wait(SYNC_SECONDS):
             self.sync()
 
+    def _health_loop(self) -> None:
+        while not self._stop.wait(HEALTH_SECONDS):
+            try:
+                self.report_health()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("device health not reported: %s", exc)
+
     def stop(self) -> None:
         self._stop.set()
-        if self._sync_thread is not None:
-            self._sync_thread.join(timeout=5)
-            self._sync_thread = None
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        self.commands.stop()
         self.ingress.shutdown()
 
     def __enter__(self) -> "Agent":

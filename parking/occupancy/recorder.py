@@ -220,7 +220,23 @@ def _paid(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> No
     ))
 
 
+def _snapshot(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
+    """Link the stored snapshot to the stay whose entry or exit event it was taken for."""
+    decided = db.scalar(select(LotEvent).where(LotEvent.event_uid == data.get("event")))
+    if decided is None or decided.kind not in {"entered", "exited"}:
+        return
+    row = db.scalar(select(ParkingSession).where(ParkingSession.uid == decided.payload["session"]["uid"]))
+    if row is None:
+        return
+    path = data.get("scene") or data.get("plate") or ""
+    if decided.kind == "entered":
+        row.entry_snapshot = path
+    else:
+        row.exit_snapshot = path
+
+
 _EFFECTS: dict[str, Callable[[Session, int, LotEvent, dict[str, Any]], None]] = {
+    "snapshot": _snapshot,
     "entered": _entered,
     "exited": _exited,
     "moved": _moved,

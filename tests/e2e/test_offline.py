@@ -25,6 +25,7 @@ from ..conftest import FIXED_NOW
 class Clock:
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.cameras: dict[tuple[str, str], CameraSimulator] = {}  # the lanes' cameras, on this clock
 
     def __call__(self) -> datetime:
         return self.now
@@ -53,7 +54,8 @@ def site(tmp_path, database_url, redis_server, password_hash):  # type: ignore[n
 
 
 def push(agent: Agent, serial: str, plate: str, clock: Clock) -> bool:
-    camera = CameraSimulator(serial, agent.url, clock=clock)
+    """A read by the lane's camera, which numbers its reads (plateid) one after another."""
+    camera = clock.cameras.setdefault((agent.url, serial), CameraSimulator(serial, agent.url, clock=clock))
     try:
         return camera.push_plate(plate).open_gate
     finally:

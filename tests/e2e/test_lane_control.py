@@ -1,0 +1,91 @@
+"""Console commands reach the lane within a second, device health is reported, snapshots are kept."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from parking.agent.process import Agent
+from parking.models import ParkingSession
+from parking.occupancy import LotKeys
+from parking.services import lane_commands
+from parking.worker import Worker
+from simulators.camera import CameraSimulator
+
+from ..conftest import FIXED_NOW
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def agent(runtime, village, clock):  # type: ignore[no-untyped-def]
+    with Agent(runtime, "127.0.0.1", 0, clock=clock) as running:
+        yield running
+
+
+def test_an_attendant_opens_the_gate_and_the_comet_heartbeat_carries_it(runtime, village, agent, clock):
+    camera = CameraSimulator("VZ-HX-EAST-OUT", agent.url, clock=clock)
+    lane = village.lane("east-out")
+    started = time.monotonic()
+    command, heard = lane_commands.send(runtime.redis, village.community_lot_id, lane.id, "open", reason="访客未登记，物业确认放行", operator_id=1)
+    assert heard == 1
+    assert lane_commands.wait_for_ack(runtime.redis, command, timeout=1.0)["outcome"] == "queued"
+    answer = camera.heartbeat()
+    assert time.monotonic() - started < 1.0
+    assert answer.open_gate is True
+    assert camera.heartbeat().open_gate is False  # executed once
+    kinds = [f[b"kind"] for _, f in runtime.redis.xrange(LotKeys(village.community_lot_id).events)]
+    assert kinds[-1] == b"lane_command"
+
+
+def test_a_command_needs_a_reason_and_a_known_action(runtime, village):
+    with pytest.raises(lane_commands.LaneCommandError, match="reason: opening or closing a gate by hand needs a reason"):
+        lane_commands.send(runtime.redis, village.community_lot_id, 1, "open")
+    with pytest.raises(lane_commands.LaneCommandError, match="action: 'lift' is not one of open, close, show_text"):
+        lane_commands.send(runtime.redis, village.community_lot_id, 1, "lift", reason="x")
+
+
+def test_text_sent_from_the_console_is_shown_and_spoken(runtime, village, agent, clock):
+    camera = CameraSimulator("VZ-HX-EAST-IN", agent.url, clock=clock)
+    command, _ = lane_commands.send(runtime.redis, village.community_lot_id, village.lane("east-in").id, "show_text", text="请走左侧车道")
+    assert lane_commands.wait_for_ack(runtime.redis, command)["outcome"] == "queued"
+    camera.heartbeat()
+    assert [(f.cmd, f.data[19:].decode("gb2312") if f.cmd == 0x62 else f.data[1:].decode("gb2312")) for f in camera.serial_frames] == [
+        (0x62, "请走左侧车道"), (0x30, "请走左侧车道"),
+    ]
+
+
+def test_device_health_says_which_cameras_were_heard_within_30_seconds(runtime, village, agent, clock):
+    CameraSimulator("VZ-HX-EAST-IN", agent.url, clock=clock).heartbeat()
+    agent.report_health()
+    heard = runtime.redis.hgetall(LotKeys(village.community_lot_id).device("VZ-HX-EAST-IN"))
+    silent = runtime.redis.hgetall(LotKeys(village.community_lot_id).device("VZ-HX-NORTH-IN"))
+    assert (heard[b"online"], heard[b"lane"], silent[b"online"]) == (b"1", str(village.lane("east-in").id).encode(), b"0")
+    assert abs(int(heard[b"last_seen_ms"]) - int(FIXED_NOW.timestamp() * 1000)) < 5000
+
+
+def test_snapshots_are_stored_linked_to_the_stay_and_purged_after_retention(runtime, village, agent, clock, tmp_path):
+    camera = CameraSimulator("VZ-HX-EAST-IN", agent.url, clock=clock)
+    assert camera.push_plate("粤B12345", with_image=True).open_gate
+    Worker(runtime).drain()
+    with runtime.sessions() as db:
+        stay = db.scalar(select(ParkingSession))
+    stored = agent.snapshots.open(stay.entry_snapshot)
+    assert stored.exists() and stored.name.endswith("-scene.jpg")
+    clock.now += timedelta(days=runtime.settings.snapshot_days + 2)
+    agent.sync()
+    assert not stored.exists()
