@@ -58,12 +58,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api import availability, fees, lanes, lots, passes, sessions, tariffs  # noqa: F401  (routes attach to bp)
     from .api import bp as api_bp
-    from .api import availability, lanes, lots, passes, sessions  # noqa: F401  (routes attach to bp)
     from .auth import bp as auth_bp
     from .auth import routes as auth_routes  # noqa: F401
     from .console import bp as console_bp
     from .console import dashboard, records  # noqa: F401
+    from .console import tariffs as console_tariffs  # noqa: F401
     from .public import bp as public_bp
     from .public import routes as public_routes  # noqa: F401
 

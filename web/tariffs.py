@@ -1,78 +1,82 @@
-"""The published tariff of a lot (明码标价): the name of each tariff in force and, when the tariff rules
-module offers ``load_tariff`` and ``describe(tariff, lang)``, the text it generates from the rule itself.
+"""The tariff that prices a lot and its published text (明码标价), as every screen shows it.
 
-``parking.tariffs`` is imported on use and is optional: without it, or when it cannot describe a
-document, the page shows the tariff's name alone rather than text written by hand that could drift
-from the rule.
+The console's tariff page, the resident page and ``/api/v1/lots/<id>/tariff`` all read the version
+``parking.services.tariffs.active_tariff`` picks, the one the lanes bill by, and the text
+``parking.tariffs.describe`` generates from its document, so no screen shows text written by hand that
+could drift from the rule.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parking.models import Tariff
+from parking.models import Tariff as TariffRow
+from parking.services.tariffs import StoredTariffError, active_tariff
+from parking.tariffs import Tariff, describe
 
 log = logging.getLogger(__name__)
+
+TEXT_LANGUAGES = ("zh-CN", "en")
 
 
 @dataclass(frozen=True)
 class PublishedTariff:
+    """A stored tariff version with its text by language tag; ``text`` is empty when the stored document
+    no longer loads (a page then shows the name alone)."""
+
+    lot_id: int
+    code: str
+    version: int
+    valid_from: datetime
     name: str
-    text: str
+    document: dict[str, Any]
+    text: dict[str, str] = field(default_factory=dict)
+
+    def text_in(self, language: str) -> str:
+        """The text in ``language``, a tag ("zh-CN") or a page language as ``web.i18n`` names it ("zh_CN")."""
+        return self.text.get(language.replace("_", "-"), "")
 
 
-def _rules() -> tuple[Callable[[Any], Any], Callable[..., Any]] | None:
-    """``(load_tariff, describe)`` from ``parking.tariffs``, or None while that module lacks them."""
-    try:
-        module = importlib.import_module("parking.tariffs")
-        load, describe_rule = module.load_tariff, module.describe
-    except (ImportError, AttributeError):
+def _published(lot_id: int, row: TariffRow, text: dict[str, str]) -> PublishedTariff:
+    return PublishedTariff(lot_id, row.code, row.version, row.valid_from, row.name, dict(row.document), text)
+
+
+def _texts(tariff: Tariff) -> dict[str, str]:
+    return {language: describe(tariff, language) for language in TEXT_LANGUAGES}
+
+
+def tariff_in_force(db: Session, lot_id: int, at: datetime) -> PublishedTariff | None:
+    """The version that prices lot ``lot_id`` at ``at``, described in every language, or None.
+
+    Raises ``StoredTariffError`` when the stored document of that version no longer loads."""
+    found = active_tariff(db, lot_id, at)
+    if found is None:
         return None
-    return load, describe_rule
+    row, tariff = found
+    return _published(lot_id, row, _texts(tariff))
 
 
-def _as_text(described: Any) -> str:
-    if isinstance(described, str):
-        return described.strip()
-    if isinstance(described, Iterable):
-        return "\n".join(str(line) for line in described).strip()
-    return str(described).strip()
-
-
-def describe(tariff: Tariff, language: str) -> PublishedTariff:
-    rules = _rules()
-    text = ""
-    if rules is not None:
-        load, describe_rule = rules
-        try:
-            text = _as_text(describe_rule(load(tariff.document), language))
-        except Exception:  # a tariff the rules module rejects must not take the resident page down
-            log.exception("tariff %s v%s could not be described", tariff.code, tariff.version)
-    return PublishedTariff(name=tariff.name, text=text)
-
-
-def in_force(db: Session, lot_id: int, now: datetime) -> list[Tariff]:
-    """The newest version, valid at ``now``, of each tariff of the lot (or of every lot)."""
-    rows = db.scalars(
-        select(Tariff)
-        .where(or_(Tariff.lot_id == lot_id, Tariff.lot_id.is_(None)), Tariff.valid_from <= now)
-        .order_by(Tariff.code, Tariff.version.desc())
-    )
-    newest: dict[str, Tariff] = {}
-    for tariff in rows:
-        newest.setdefault(tariff.code, tariff)
-    return list(newest.values())
-
-
-def published(db: Session, lot_id: int, now: datetime, language: str) -> list[PublishedTariff]:
-    """The tariffs in force, described in ``language`` ("zh_CN" or "en", as ``web.i18n`` names them)."""
-    tag = language.replace("_", "-")  # the tariff text speaks BCP 47: "zh-CN"
-    return [describe(t, tag) for t in in_force(db, lot_id, now)]
+def shown_tariff(db: Session, lot_id: int, at: datetime) -> PublishedTariff | None:
+    """As ``tariff_in_force``, for a page: a version that cannot be described is shown by its name,
+    and logged, rather than taking the page down."""
+    try:
+        found = active_tariff(db, lot_id, at)
+    except StoredTariffError as error:
+        log.error("lot %s: tariff %s v%s no longer loads: %s", lot_id, error.code, error.version, error)
+        row = db.scalar(select(TariffRow).where(TariffRow.code == error.code, TariffRow.version == error.version))
+        return _published(lot_id, row, {}) if row is not None else None
+    if found is None:
+        return None
+    row, tariff = found
+    try:
+        text = _texts(tariff)
+    except Exception:  # a rule the text generator cannot word must not take the resident page down
+        log.exception("lot %s: tariff %s v%s could not be described", lot_id, row.code, row.version)
+        text = {}
+    return _published(lot_id, row, text)

@@ -1,4 +1,4 @@
-"""The operator console: live occupancy, lanes, parking sessions and passes. Every page needs sign-in."""
+"""The operator console: live occupancy, lanes, parking sessions, passes and tariffs. Every page needs sign-in."""
 
 from flask import Blueprint
 

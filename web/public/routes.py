@@ -1,4 +1,5 @@
-"""The resident page: free spaces per public lot and zone on a phone-sized page, and each lot's tariff.
+"""The resident page: free spaces per public lot and zone on a phone-sized page, and the tariff that
+prices each lot, in the text generated from the rule (``web.tariffs``).
 
 Nothing here reads a plate: counts come from Redis, names and tariffs from SQL. Where a plate ever has
 to appear on a public page, it goes through ``mask_plate`` first.
@@ -14,7 +15,7 @@ from parking.models import utcnow
 from ..context import db, store
 from ..i18n import current_language
 from ..occupancy import count_lots
-from ..tariffs import published
+from ..tariffs import shown_tariff
 from . import bp
 
 
@@ -29,7 +30,6 @@ def mask_plate(plate: str) -> str:
 def index() -> ResponseReturnValue:
     lots = count_lots(db(), store(), public_only=True)
     now = utcnow()
-    language = current_language()
-    tariffs = {lot.id: published(db(), lot.id, now, language) for lot in lots}
-    response = render_template("public/index.html", lots=lots, tariffs=tariffs)
+    tariffs = {lot.id: shown_tariff(db(), lot.id, now) for lot in lots}
+    response = render_template("public/index.html", lots=lots, tariffs=tariffs, language=current_language())
     return response, 200, {"Cache-Control": "no-store"}

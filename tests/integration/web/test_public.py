@@ -41,41 +41,36 @@ def test_public_page_never_shows_a_plate(client: FlaskClient, admit, drive_out) 
         assert plate[2:] not in html  # not even the serial without its issuer
 
 
-def _tariff_names(runtime: Runtime, lot_id: int) -> list[str]:
-    with runtime.sessions() as db:
-        return list(db.scalars(select(Tariff.name).where(Tariff.lot_id == lot_id)))
+def _community_section(html: str, village: DemoVillage) -> str:
+    return html.split(f'data-lot="{village.community_lot_id}"', 1)[1].split("</section>", 1)[0]
 
 
-def test_public_page_shows_the_tariff_name_when_it_has_no_text(client: FlaskClient, runtime: Runtime, village: DemoVillage, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(web.tariffs, "_rules", lambda: None)
-    html = client.get("/").get_data(as_text=True)
-    for name in _tariff_names(runtime, village.community_lot_id):
-        assert f"收费标准：{name}" in html
-    assert "tariff-text" not in html
+def test_public_page_shows_the_text_generated_from_the_tariff(client: FlaskClient, village: DemoVillage) -> None:
+    zh = _community_section(client.get("/").get_data(as_text=True), village)
+    en = _community_section(client.get("/?lang=en").get_data(as_text=True), village)
+    assert '<pre class="tariff-text">老旧小区停车（访客）\n收费标准：\n· 停车1小时以内：免费\n· 停车1小时至2小时：5元\n' in zh
+    assert '<pre class="tariff-text">Old residential community, visitors\nCharges:\n· up to 1 h: free\n· 1 h to 2 h: ¥5\n' in en
 
 
-def test_public_page_shows_the_text_generated_from_the_tariff(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-
-    def describe(tariff: object, lang: str) -> str:
-        seen.append(lang)
-        return "首 1 小时免费\n之后每小时 5 元"
-
-    monkeypatch.setattr(web.tariffs, "_rules", lambda: (lambda document: document, describe))
-    html = client.get("/?lang=en").get_data(as_text=True)
-    assert '<pre class="tariff-text">首 1 小时免费\n之后每小时 5 元</pre>' in html
-    assert set(seen) == {"en"}
+def test_public_page_shows_the_tariff_name_when_its_document_no_longer_loads(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
+    with runtime.sessions() as db, db.begin():
+        row = db.scalars(select(Tariff).where(Tariff.lot_id == village.community_lot_id)).one()
+        row.document = {"id": row.code}
+    response = client.get("/")
+    community = _community_section(response.get_data(as_text=True), village)
+    assert response.status_code == 200
+    assert "收费标准：老旧小区停车（访客）" in community
+    assert "tariff-text" not in community
 
 
-def test_a_tariff_that_cannot_be_described_leaves_the_page_up(client: FlaskClient, runtime: Runtime, village: DemoVillage, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_tariff_that_cannot_be_described_leaves_the_page_up(client: FlaskClient, village: DemoVillage, monkeypatch: pytest.MonkeyPatch) -> None:
     def describe(tariff: object, lang: str) -> str:
         raise ValueError("unknown rule")
 
-    monkeypatch.setattr(web.tariffs, "_rules", lambda: (lambda document: document, describe))
+    monkeypatch.setattr(web.tariffs, "describe", describe)
     response = client.get("/")
     assert response.status_code == 200
-    for name in _tariff_names(runtime, village.community_lot_id):
-        assert f"收费标准：{name}" in response.get_data(as_text=True)
+    assert "收费标准：老旧小区停车（访客）" in _community_section(response.get_data(as_text=True), village)
 
 
 def test_public_page_says_full_when_no_space_is_free(client: FlaskClient, runtime: Runtime, village: DemoVillage) -> None:
