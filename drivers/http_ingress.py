@@ -64,6 +64,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "parking-ingress/1"
     timeout = 60  # an idle keep-alive connection is dropped after this many seconds
+    # Headers and body leave in separate writes; with Nagle's algorithm the body would wait ~40 ms for the
+    # client's delayed ACK whenever a camera reuses its connection at once (offline replay, comet polling).
+    disable_nagle_algorithm = True
     server: "_Server"
 
     def do_POST(self) -> None:

@@ -100,9 +100,9 @@ def _create(db: Session, *, now: datetime, password_hash: str) -> None:
     ]
     for lot, zone, code, name, direction, serial in lanes:
         lane = Lane(lot=lot, zone=zone, code=code, name=name, direction=direction)
+        # The gate is driven by the camera's output and the LED board sits on the camera's RS485 port.
         lane.devices = [
-            Device(lot=lot, kind=DeviceKind.CAMERA, name=f"{name}相机", serial=serial, url=f"vz-http://0.0.0.0:8090?serial={serial}"),
-            Device(lot=lot, kind=DeviceKind.DISPLAY, name=f"{name}显示屏", url=f"vz-serial://{serial}?channel=0"),
+            Device(lot=lot, kind=DeviceKind.CAMERA, name=f"{name}相机", serial=serial, url=f"vz-http://0.0.0.0:8090?serial={serial}&board=0"),
         ]
         db.add(lane)
 

@@ -21,6 +21,7 @@ from drivers.vz.push_camera import VzPushHub
 from ..occupancy import LotKeys, OccupancyStore, to_ms
 from ..services import lane_commands
 from ..services.site import LaneRef
+from .devices import LaneDevices
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ ONLINE_SECONDS = 30.0
 DEVICE_TTL_SECONDS = 24 * 3600
 
 
-def execute(hub: VzPushHub, lanes: Iterable[LaneRef], command: lane_commands.LaneCommand) -> str:
+def execute(hub: VzPushHub, lanes: Iterable[LaneRef], command: lane_commands.LaneCommand, devices: LaneDevices | None = None) -> str:
     lane = next((l for l in lanes if l.id == command.lane_id and l.lot_id == command.lot_id), None)
     if lane is None:
         return "unknown_lane"
@@ -36,7 +37,9 @@ def execute(hub: VzPushHub, lanes: Iterable[LaneRef], command: lane_commands.Lan
     if camera is None:
         return "no_camera"
     if command.action == "open":
-        camera.open()
+        # A relay on the gate contacts opens at once; the camera's own output goes with its next answer.
+        if devices is None or devices.open_gate(lane.id) is None:
+            camera.open()
         camera.show_text(0, "人工放行")
     elif command.action == "close":
         camera.close()
@@ -48,12 +51,13 @@ def execute(hub: VzPushHub, lanes: Iterable[LaneRef], command: lane_commands.Lan
 
 class CommandListener:
     def __init__(self, store: OccupancyStore, hub: VzPushHub, lanes: Callable[[], Iterable[LaneRef]],
-                 lot_ids: Callable[[], Iterable[int]], clock: Callable[[], datetime]) -> None:
+                 lot_ids: Callable[[], Iterable[int]], clock: Callable[[], datetime], devices: LaneDevices | None = None) -> None:
         self.store = store
         self.hub = hub
         self.lanes = lanes
         self.lot_ids = lot_ids
         self.clock = clock
+        self.devices = devices
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -88,7 +92,7 @@ class CommandListener:
 
     def handle(self, command: lane_commands.LaneCommand) -> str:
         now = self.clock()
-        outcome = execute(self.hub, self.lanes(), command)
+        outcome = execute(self.hub, self.lanes(), command, self.devices)
         lane_commands.acknowledge(self.store.redis, command, outcome, now)
         self.store.journal(command.lot_id, "lane_command", now, data={
             "uid": command.uid, "lane": command.lane_id, "action": command.action, "text": command.text,

@@ -27,6 +27,7 @@ from ..plates import color_from_vz
 from ..services.lane_reads import PlateRead, handle_read
 from ..services.site import LaneRef
 from ..snapshots import SnapshotError, SnapshotStore
+from .devices import LaneDevices
 from .lanes import LaneDirectory
 from .offline import OfflineLanes
 
@@ -47,13 +48,15 @@ class CameraLanes:
     """Binds the cameras of a ``VzPushHub`` to their lanes and decides each read."""
 
     def __init__(self, store: OccupancyStore, lanes: LaneDirectory, hub: VzPushHub, clock: Callable[[], datetime], *,
-                 offline: OfflineLanes | None = None, snapshots: SnapshotStore | None = None) -> None:
+                 offline: OfflineLanes | None = None, snapshots: SnapshotStore | None = None,
+                 devices: LaneDevices | None = None) -> None:
         self.store = store
         self.lanes = lanes
         self.hub = hub
         self.clock = clock
         self.offline = offline
         self.snapshots = snapshots
+        self.devices = devices
 
     def bind(self) -> int:
         """(Re)bind every camera of the lanes in SQL; returns how many are bound."""
@@ -91,6 +94,8 @@ class CameraLanes:
             log.warning("lane %s decides offline: Redis unreachable (%s)", lane.code, exc)
             decision = self.offline.handle_read(lane, read, now)
         log.info("lane %s: %s%s -> %s", lane.code, read.raw or "(no plate)", " (offline record)" if read.offline else "", decision.outcome)
+        if self.devices is not None:
+            self.devices.perform(lane, decision)
         self._keep_snapshots(lane, result, decision, now)
         return VzResponse(open_gate=decision.open_gate, serial_data=led_frames(decision))
 

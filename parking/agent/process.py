@@ -21,6 +21,7 @@ from ..seed import publish_capacities
 from ..services import lot_facts
 from ..snapshots import SnapshotStore
 from .control import CommandListener, report_health
+from .devices import LaneDevices
 from .ingress import CameraLanes
 from .lanes import LaneDirectory
 from .offline import OfflineLanes
@@ -43,9 +44,12 @@ class Agent:
         self.offline = OfflineLanes(runtime.settings.instance_path / "agent")
         self.snapshots = SnapshotStore(runtime.settings.instance_path / "snapshots", retention_days=runtime.settings.snapshot_days)
         self.hub = VzPushHub(host, port, max_body_bytes=runtime.settings.max_push_bytes)
-        self.cameras = CameraLanes(runtime.store, self.lanes, self.hub, clock, offline=self.offline, snapshots=self.snapshots)
+        self.devices = LaneDevices()
+        self.cameras = CameraLanes(runtime.store, self.lanes, self.hub, clock, offline=self.offline, snapshots=self.snapshots,
+                                   devices=self.devices)
         self.ingress = PushIngress(host, port, self.hub.routes(), max_body_bytes=runtime.settings.max_push_bytes)
-        self.commands = CommandListener(runtime.store, self.hub, lambda: self.lanes.all().values(), lambda: self.lanes.lots().keys(), clock)
+        self.commands = CommandListener(runtime.store, self.hub, lambda: self.lanes.all().values(), lambda: self.lanes.lots().keys(), clock,
+                                        devices=self.devices)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -56,6 +60,7 @@ class Agent:
     def start(self) -> "Agent":
         self.lanes.reload()
         bound = self.cameras.bind()
+        self.devices.bind(self.lanes.all().values())
         self.sync()
         self.ingress.start()
         self.commands.start()
@@ -84,6 +89,7 @@ class Agent:
             self.offline.upload(self.runtime.store)
             self.lanes.reload()
             self.cameras.bind()
+            self.devices.bind(self.lanes.all().values())
             self.refresh_facts()
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("agent sync postponed: %s", exc)
@@ -114,6 +120,7 @@ class Agent:
         self._threads.clear()
         self.commands.stop()
         self.ingress.shutdown()
+        self.devices.close()
 
     def __enter__(self) -> "Agent":
         return self.start()

@@ -55,6 +55,7 @@ class LaneRef:
     direction: str  # entry | exit
     camera_serial: str
     lot: LotContext | None = None
+    devices: tuple[tuple[str, str], ...] = ()  # (kind, URL) of every enabled device of the lane
 
     @property
     def parent_zone_id(self) -> int | None:
@@ -105,6 +106,7 @@ def load_lanes(db: Session, lots: dict[int, LotContext]) -> dict[str, LaneRef]:
                 lanes[device.serial] = LaneRef(
                     id=lane.id, code=lane.code, name=lane.name, lot_id=lane.lot_id, zone_id=lane.zone_id,
                     direction=lane.direction.value, camera_serial=device.serial, lot=lots.get(lane.lot_id),
+                    devices=tuple((d.kind.value, d.url) for d in lane.devices if d.enabled),
                 )
     return lanes
 

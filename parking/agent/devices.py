@@ -1,0 +1,123 @@
+"""Gates and displays a lane has besides its camera, opened from their URLs in SQL (``drivers.registry``):
+a Modbus relay module on the gate contacts, an OLM board on its own RS485 line or converter.
+
+A lane's decision is performed on them in a small worker pool, after the camera has been answered, so a
+slow or silent device never delays the camera's answer or another lane; a failure is logged and kept as
+the device's last error for the health report.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from drivers.errors import DriverError
+from drivers.registry import Registry
+
+from ..decisions import LaneDecision
+from ..services.site import LaneRef
+
+log = logging.getLogger(__name__)
+
+CAMERA_SCHEMES = ("vz-http", "vz-tcp")
+
+
+class LaneDevices:
+    def __init__(self, registry: Registry | None = None, workers: int = 4) -> None:
+        self.registry = registry or Registry()
+        self.gates: dict[int, Any] = {}
+        self.displays: dict[int, Any] = {}
+        self.errors: dict[str, str] = {}
+        self._opened: dict[str, Any] = {}
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lane-device")
+        self._lock = threading.Lock()
+        self._pending: set[Future[None]] = set()
+
+    def bind(self, lanes: Iterable[LaneRef]) -> int:
+        """Open the gate and display devices of every lane (once per URL); returns how many are bound."""
+        gates, displays = {}, {}
+        for lane in lanes:
+            for kind, url in lane.devices:
+                if kind not in {"gate", "display"} or url.startswith(CAMERA_SCHEMES):
+                    continue
+                device = self._open(url)
+                if device is not None:
+                    (gates if kind == "gate" else displays)[lane.id] = device
+        with self._lock:
+            self.gates, self.displays = gates, displays
+        return len(gates) + len(displays)
+
+    def _open(self, url: str) -> Any:
+        if url in self._opened:
+            return self._opened[url]
+        try:
+            device = self.registry.open(url)
+        except (DriverError, ValueError, OSError) as exc:
+            self.errors[url] = str(exc)
+            log.error("device %s cannot be opened: %s", url, exc)
+            return None
+        self._opened[url] = device
+        return device
+
+    def perform(self, lane: LaneRef, decision: LaneDecision) -> list[Future[None]]:
+        """Open the lane's gate (when the decision opens) and show the decision on its display."""
+        with self._lock:
+            gate, display = self.gates.get(lane.id), self.displays.get(lane.id)
+        jobs = []
+        if gate is not None and decision.open_gate:
+            jobs.append(self._submit(lane, "gate", gate.open))
+        if display is not None:
+            jobs.append(self._submit(lane, "display", lambda: _show(display, decision)))
+        return jobs
+
+    def open_gate(self, lane_id: int) -> Future[None] | None:
+        with self._lock:
+            gate = self.gates.get(lane_id)
+        return None if gate is None else self._submit(None, "gate", gate.open)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait for every device action queued so far; False if some are still running at ``timeout``."""
+        with self._lock:
+            pending = set(self._pending)
+        _, not_done = wait(pending, timeout=timeout)
+        return not not_done
+
+    def _submit(self, lane: LaneRef | None, what: str, action: Any) -> Future[None]:
+        job = self._pool.submit(self._run, lane, what, action)
+        with self._lock:
+            self._pending.add(job)
+        job.add_done_callback(self._forget)
+        return job
+
+    def _forget(self, job: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(job)
+
+    def _run(self, lane: LaneRef | None, what: str, action: Any) -> None:
+        try:
+            action()
+        except (DriverError, OSError) as exc:
+            where = lane.code if lane else "console"
+            self.errors[f"{where}:{what}"] = str(exc)
+            log.error("lane %s: %s failed: %s", where, what, exc)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+        for device in self._opened.values():
+            for name in ("shutdown", "stop"):
+                method = getattr(device, name, None)
+                if callable(method):
+                    try:
+                        method()
+                    except (DriverError, OSError):
+                        pass
+                    break
+
+
+def _show(display: Any, decision: LaneDecision) -> None:
+    for line, text in enumerate(decision.lines):
+        display.show_text(line, text)
+    display.speak(decision.voice)
