@@ -20,6 +20,14 @@ class NotParkedError(LookupError):
     """The plate has no open session in the lot."""
 
 
+class ExitBeforeEntryError(ValueError):
+    """The moment asked about is before the car's entry."""
+
+    def __init__(self, at: datetime, entry_at: datetime) -> None:
+        super().__init__(f"at={at.isoformat()} is before the entry at {entry_at.astimezone(at.tzinfo).isoformat()}")
+        self.at, self.entry_at = at, entry_at
+
+
 @dataclass(frozen=True)
 class FeeEstimate:
     plate: str
@@ -41,7 +49,7 @@ def fee_if_leaving(store: OccupancyStore, lot: LotContext, plate: Plate, at: dat
     session = facts.session
     entry_at = datetime.fromisoformat(session["entry_at"])
     if at < entry_at:
-        raise ValueError(f"at={at.isoformat()} is before the entry at {entry_at.isoformat()}")
+        raise ExitBeforeEntryError(at, entry_at)
     plan = decide_exit(ExitFacts(
         plate=plate, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
         tariff=lot.tariff, calendar=lot.calendar, inner_zones=lot.inner_zones(int(session["zone"])),

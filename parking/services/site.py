@@ -74,15 +74,19 @@ def lot_tariff(db: Session, lot: Lot, now: datetime) -> Tariff | None:
     return found[1] if found else None
 
 
-def load_lots(db: Session, default_tz: str, now: datetime) -> dict[int, LotContext]:
+def load_lots(db: Session, default_tz: str, now: datetime, *, lot_id: int | None = None) -> dict[int, LotContext]:
+    """Every lot's context, or only ``lot_id``'s (so one lot's broken setting cannot fail another's quote)."""
     overrides: dict[int | None, dict] = defaultdict(dict)
     for o in db.scalars(select(CalendarOverride)):
         overrides[o.lot_id][o.day] = o.day_kind
     parents: dict[int, dict[int, int | None]] = defaultdict(dict)
-    for zone in db.scalars(select(Zone)):
+    for zone in db.scalars(select(Zone) if lot_id is None else select(Zone).where(Zone.lot_id == lot_id)):
         parents[zone.lot_id][zone.id] = zone.parent_id
     lots = {}
-    for lot in db.scalars(select(Lot).options(selectinload(Lot.site)).order_by(Lot.id)):
+    query = select(Lot).options(selectinload(Lot.site)).order_by(Lot.id)
+    if lot_id is not None:
+        query = query.where(Lot.id == lot_id)
+    for lot in db.scalars(query):
         try:
             policy = LotPolicy.from_settings(lot.settings)
         except ValueError as exc:

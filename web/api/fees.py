@@ -15,9 +15,8 @@ from flask import current_app
 
 from parking.models import utcnow
 from parking.plates import Plate
-from parking.services.fees import FeeEstimate, NotParkedError, fee_if_leaving
+from parking.services.fees import ExitBeforeEntryError, FeeEstimate, NotParkedError, fee_if_leaving
 from parking.services.site import LotContext, load_lots
-from parking.tariffs import TariffError
 from parking.tariffs.stay import fen_to_yuan
 
 from ..auth.roles import login_required
@@ -34,7 +33,7 @@ def _minute(moment: datetime) -> int:
 
 def lot_context(lot_id: int, at: datetime) -> LotContext:
     """The lot as a lane sees it at ``at``: time zone, policy, tariff in force, calendar, zones."""
-    lots = load_lots(db(), current_app.config["PARKING_SETTINGS"].timezone, at)
+    lots = load_lots(db(), current_app.config["PARKING_SETTINGS"].timezone, at, lot_id=lot_id)
     if lot_id not in lots:
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
     return lots[lot_id]
@@ -70,8 +69,6 @@ def lot_fee(lot_id: int, plate: Plate, at: datetime | None = None) -> Any:
         estimate = fee_if_leaving(store(), lot, plate, at)
     except NotParkedError as error:
         abort_json(404, str(error), field="plate")
-    except TariffError:
-        raise  # the stored tariff cannot price this stay: a fault of the configuration, not of the request
-    except ValueError as error:  # the one ValueError of fee_if_leaving: ``at`` before the entry
+    except ExitBeforeEntryError as error:
         abort_json(422, str(error), field="at")
     return fee_document(estimate, lot)

@@ -138,7 +138,7 @@ def test_a_moment_before_the_entry_is_422_naming_it(client: FlaskClient, parked:
     response = client.get(parked, query_string={"plate": PLATE, "at": "2026-11-25T17:00:00+08:00"})
     assert response.status_code == 422
     assert response.get_json() == _error(
-        422, "Unprocessable Entity", "at=2026-11-25T17:00:00+08:00 is before the entry at 2026-11-25T09:30:00+00:00", "at"
+        422, "Unprocessable Entity", "at=2026-11-25T17:00:00+08:00 is before the entry at 2026-11-25T17:30:00+08:00", "at"
     )
 
 
