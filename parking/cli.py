@@ -110,6 +110,51 @@ def demo(no_traffic: bool, seconds: float | None, interval: float, seed: int) ->
 
 
 @main.command()
+@click.option("--agent-url", default=None, help="Camera ingress to push to (default: this instance's PARKING_AGENT_BIND).")
+@click.option("--seconds", type=click.FloatRange(min=0), help="Stop after N seconds (default: until Ctrl-C).")
+@click.option("--interval", type=click.FloatRange(min=0.01), default=0.8, show_default=True, help="Seconds between plate reads.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the traffic generator.")
+def simulate(agent_url: str | None, seconds: float | None, interval: float, seed: int) -> None:
+    """Drive the site's lanes with simulated VZ cameras and traffic, against a running agent."""
+    import time
+    from datetime import datetime, timezone
+
+    from drivers.errors import DriverError
+    from simulators.lanes import LaneTraffic
+
+    from . import db as dbmod
+    from .demo import known_plates, street_lanes
+
+    settings = _migrated_settings()
+    _logging(settings)
+    engine = dbmod.make_engine(settings.database_url)
+    try:
+        with dbmod.make_session_factory(engine)() as db:
+            lanes, plates = street_lanes(db, settings.timezone, datetime.now(timezone.utc)), known_plates(db)
+    finally:
+        engine.dispose()
+    if not lanes:
+        raise click.ClickException("no lane with a camera is configured: nothing to simulate")
+    host, port = settings.agent_bind
+    url = agent_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    traffic = LaneTraffic(lanes, url, seed, plates)
+    click.echo(f"simulating {len(lanes)} lanes against {url}")
+    deadline = None if seconds is None else time.monotonic() + seconds
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            try:
+                traffic.step()
+            except DriverError as exc:
+                click.echo(f"push failed: {exc}", err=True)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        traffic.close()
+    click.echo(", ".join(f"{k} {v}" for k, v in sorted(traffic.pushes.items())) or "no pushes")
+
+
+@main.command()
 def agent() -> None:
     """Run the camera ingress and lane controllers of this instance."""
     from .agent.process import Agent

@@ -8,84 +8,39 @@ after ``--seconds`` or on Ctrl-C, and a summary is printed from the journal that
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from drivers.errors import DriverError
-from simulators.camera import CameraSimulator
+from simulators.lanes import LaneTraffic, SimLane
 
 from . import db as dbmod
 from .agent.process import Agent
 from .config import Settings
-from .models import Lot, LotEvent
+from .models import ListEntry, Lot, LotEvent, PassPlate
 from .runtime import Runtime
-from .seed import DemoVillage, publish_capacities, seed_demo
+from .seed import publish_capacities, seed_demo
+from .services.site import load_lanes, load_lots
 from .worker import Worker
 
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"
-PROVINCE_WEIGHTS = {"粤": 70, "湘": 8, "桂": 6, "赣": 5, "川": 4, "鄂": 4, "闽": 3}
-SERIAL_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+def street_lanes(db: Session, default_tz: str, now: datetime) -> tuple[SimLane, ...]:
+    """The lanes of the instance with a camera, leaving out the inner gates of lots-in-lots."""
+    lanes = load_lanes(db, load_lots(db, default_tz, now))
+    return tuple(SimLane(l.code, l.lot_id, l.direction, l.camera_serial) for l in lanes.values() if l.parent_zone_id is None)
 
 
-def random_plate(rng: random.Random) -> tuple[str, int, int]:
-    """A plate of a real shape with its VZ colour and type code: mostly blue, some new-energy, few yellow."""
-    province = rng.choices(list(PROVINCE_WEIGHTS), weights=list(PROVINCE_WEIGHTS.values()))[0]
-    letter = rng.choice("ABCDEFGHJKLMNPQRS")
-    roll = rng.random()
-    if roll < 0.2:
-        return f"{province}{letter}{rng.choice('DF')}{rng.choice(SERIAL_CHARS)}{rng.randrange(10000):04d}", 5, 19
-    if roll < 0.27:
-        return f"{province}{letter}{''.join(rng.choice(SERIAL_CHARS) for _ in range(5))}", 2, 3
-    return f"{province}{letter}{''.join(rng.choice(SERIAL_CHARS) for _ in range(5))}", 1, 1
-
-
-@dataclass
-class Traffic:
-    """Arrivals and departures at the demo lanes, one push at a time through the simulated cameras."""
-
-    village: DemoVillage
-    agent_url: str
-    rng: random.Random
-    cameras: dict[str, CameraSimulator] = field(default_factory=dict)
-    inside: dict[int, list[str]] = field(default_factory=dict)
-    pushes: Counter[str] = field(default_factory=Counter)
-
-    def __post_init__(self) -> None:
-        for lane in self.village.lanes:
-            self.cameras[lane.code] = CameraSimulator(lane.camera_serial, self.agent_url)
-
-    def step(self) -> None:
-        lot_id = self.rng.choice([self.village.community_lot_id, self.village.office_lot_id])
-        lanes = [l for l in self.village.lanes if l.lot_id == lot_id]
-        inside = self.inside.setdefault(lot_id, [])
-        leaving = inside and self.rng.random() < min(0.8, len(inside) / 30)
-        if leaving:
-            lane = self.rng.choice([l for l in lanes if l.direction == "exit"])
-            plate = inside.pop(self.rng.randrange(len(inside)))
-            response = self.cameras[lane.code].push_plate(plate)
-            self.pushes["exit_open" if response.open_gate else "exit_held"] += 1
-            if not response.open_gate:
-                inside.append(plate)
-            return
-        lane = self.rng.choice([l for l in lanes if l.direction == "entry"])
-        plate, color, kind = random_plate(self.rng)
-        response = self.cameras[lane.code].push_plate(plate, color, kind, with_image=self.rng.random() < 0.1)
-        self.pushes["entry_open" if response.open_gate else "entry_held"] += 1
-        if response.open_gate:
-            inside.append(plate)
-
-    def close(self) -> None:
-        for camera in self.cameras.values():
-            camera.close()
+def known_plates(db: Session) -> tuple[str, ...]:
+    """Plates of passes and lists, so that simulated traffic also shows those decisions."""
+    plates = set(db.scalars(select(PassPlate.plate))) | set(db.scalars(select(ListEntry.plate)))
+    return tuple(sorted(plates))
 
 
 def summary(runtime: Runtime, since: datetime) -> list[dict[str, object]]:
@@ -123,7 +78,7 @@ def run_demo(settings: Settings, *, traffic: bool, seconds: float | None, interv
     generator = None
     try:
         with dbmod.transaction(runtime.sessions) as db:
-            village = seed_demo(db, now=started, password=DEMO_PASSWORD)
+            seed_demo(db, now=started, password=DEMO_PASSWORD)
         with runtime.sessions() as db:
             publish_capacities(db, runtime.store)
         worker = Worker(runtime).start()
@@ -136,7 +91,8 @@ def run_demo(settings: Settings, *, traffic: bool, seconds: float | None, interv
         echo(f"Redis:                {runtime.redis_url}")
         echo(f"Database:             {settings.database_url}")
         if traffic:
-            generator = Traffic(village, agent.url, random.Random(seed))
+            with runtime.sessions() as db:
+                generator = LaneTraffic(street_lanes(db, settings.timezone, started), agent.url, seed, known_plates(db))
         deadline = None if seconds is None else _monotonic() + seconds
         while not stop.is_set():
             if deadline is not None and _monotonic() >= deadline:

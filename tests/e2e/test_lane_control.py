@@ -89,3 +89,18 @@ def test_snapshots_are_stored_linked_to_the_stay_and_purged_after_retention(runt
     clock.now += timedelta(days=runtime.settings.snapshot_days + 2)
     agent.sync()
     assert not stored.exists()
+
+
+def test_parking_simulate_drives_the_lanes_of_a_running_agent(runtime, village, agent, settings):
+    from click.testing import CliRunner
+
+    from parking.cli import main
+
+    env = {"PARKING_INSTANCE_PATH": str(settings.instance_path), "PARKING_DATABASE_URL": settings.database_url,
+           "PARKING_REDIS_URL": settings.redis_url}
+    result = CliRunner().invoke(main, ["simulate", "--agent-url", agent.url, "--seconds", "1", "--interval", "0.05", "--seed", "7"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"simulating 5 lanes against {agent.url}")
+    present = sum(n for n, _ in runtime.store.occupancy(village.community_lot_id).values()) + sum(
+        n for n, _ in runtime.store.occupancy(village.office_lot_id).values())
+    assert "entry_open" in result.output and present > 0
