@@ -9,25 +9,39 @@ Grammar (``[...]`` optional; every query option is listed, anything else is refu
     modbus-tcp://HOST[:502]?[unit=1&coil=0&... as above]
     olm://SERIAL_PATH[?baudrate=9600&address=0&ack_timeout=0.5&retries=2&ack=1]
     olm+tcp://HOST:PORT[?address=0&ack_timeout=0.5&retries=2&ack=1]  board behind an RS485-TCP converter
+    hik-http://USER:PASSWORD@CAMERA_HOST[:80]?listen=HOST:PORT&id=MAC[&by=mac&channel=1&path=/ISAPI/anpr
+              &scheme=http&timeout=2]                           Hikvision ANPR: pushes to HOST:PORT, gate by ISAPI
 
 ``SERIAL_PATH`` is an absolute device path (``modbus-rtu:///dev/ttyUSB0``: three slashes) or, after
 ``serial=``, any pyserial URL (``olm://?serial=loop://``, ``olm://?serial=socket://10.0.0.9:4001``).
 ``coil`` is the relay wired to the gate's OPEN contact; ``close_coil`` / ``stop_coil`` may be ``none``.
 ``vz-http`` cameras on the same HOST:PORT share one :class:`drivers.vz.push_camera.VzPushHub`, found
 in ``Registry.hubs``; the caller starts it (``hub.start()``) once every camera is registered.
+
+``hik-http``: the camera pushes ANPR alarms to ``listen`` (its "HTTP listening" host, port and ``path``)
+and takes gate commands on ``CAMERA_HOST`` with HTTP Digest as ``USER``/``PASSWORD`` (percent-encoded).
+``by`` says which field of the alarm names the camera: ``mac`` (``macAddress``, the default; ``id`` is
+required), ``ip`` (``ipAddress``; ``id`` defaults to CAMERA_HOST) or ``channel`` (``channelID``; ``id``
+defaults to ``channel``). ``channel`` is the ISAPI channel of the barrier gate; the camera's port defaults
+to 80, or 443 with ``scheme=https``. Cameras on one listen
+address share a :class:`drivers.hikvision_camera.HikvisionPushHub` in ``Registry.hubs`` under
+``("hik-http", HOST, PORT)``; its ``routes()`` can join a VZ hub's on one ingress, the paths differ.
+Errors about a ``hik-http`` URL never quote its password.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from drivers.errors import UnsupportedURLError
 
 SERIAL_OPTIONS = {"baudrate", "serial"}
 MODBUS_OPTIONS = {"unit", "coil", "close_coil", "stop_coil", "loop_input", "arm_input", "pulse_ms", "timeout"}
 OLM_OPTIONS = {"address", "ack_timeout", "retries", "ack"}
+HIK_OPTIONS = {"listen", "id", "by", "channel", "path", "scheme", "timeout"}
+HIK_EXAMPLE = "hik-http://admin:PASSWORD@192.168.1.64?listen=0.0.0.0:8091&id=44:19:b6:00:00:01"
 
 
 @dataclass(frozen=True)
@@ -90,10 +104,10 @@ def _require_host(u: DeviceURL, example: str) -> None:
 
 
 class Registry:
-    """Opens devices by URL; keeps the shared VZ push hubs."""
+    """Opens devices by URL; keeps the shared push hubs (VZ and Hikvision)."""
 
     def __init__(self) -> None:
-        self.hubs: dict[tuple[str, int], Any] = {}
+        self.hubs: dict[tuple[Any, ...], Any] = {}  # (HOST, PORT) for vz-http, ("hik-http", HOST, PORT)
 
     def open(self, url: str, **kwargs: Any) -> Any:
         scheme = urlsplit(url).scheme.lower()
@@ -167,9 +181,71 @@ def _olm_tcp(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
     return OlmBoard(TcpClientTransport(u.host, u.port), **_olm_kwargs(u), **kw)
 
 
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}"))
+
+
+def _listen_address(u: DeviceURL) -> tuple[str, int]:
+    listen = u.options.get("listen", "")
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise UnsupportedURLError(f"hik-http URL option listen={listen!r}: expected HOST:PORT where the camera "
+                                  f"pushes, e.g. listen=0.0.0.0:8091")
+    return host, int(port)
+
+
+def _hik_http(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
+    from drivers.hikvision_camera import ANPR_PATH, IDENTIFY_BY, HikvisionPushHub, is_mac, normalize_id
+    parts = urlsplit(url)
+    u = parse_device_url(_redact(url), HIK_OPTIONS)
+    _require_host(u, HIK_EXAMPLE)
+    if not parts.username:
+        raise UnsupportedURLError(f"hik-http URL needs the camera's user and password, e.g. {HIK_EXAMPLE}")
+    listen = _listen_address(u)
+    by = u.options.get("by", "mac")
+    if by not in IDENTIFY_BY:
+        raise UnsupportedURLError(f"hik-http URL option by={by!r}: expected one of {', '.join(IDENTIFY_BY)}")
+    scheme = u.options.get("scheme", "http")
+    if scheme not in ("http", "https"):
+        raise UnsupportedURLError(f"hik-http URL option scheme={scheme!r}: expected http or https")
+    path = u.options.get("path", ANPR_PATH)
+    if not path.startswith("/"):
+        raise UnsupportedURLError(f"hik-http URL option path={path!r}: expected an absolute path like {ANPR_PATH}")
+    channel = u.get_int("channel", 1)
+    if channel < 1:
+        raise UnsupportedURLError(f"hik-http URL option channel={channel}: channels count from 1")
+    ident = normalize_id(u.options.get("id") or {"ip": u.host, "channel": str(channel)}.get(by, ""), by)
+    if not ident:
+        raise UnsupportedURLError("hik-http URL needs id=<the camera's MAC address> (or by=ip / by=channel)")
+    if by == "mac" and not is_mac(ident):
+        raise UnsupportedURLError(f"hik-http URL option id={ident!r}: expected a MAC address such as "
+                                  f"44:19:b6:00:00:01 (or by=ip / by=channel)")
+    key = ("hik-http", *listen)
+    hub = reg.hubs.get(key)
+    if hub is None:
+        hub = reg.hubs[key] = HikvisionPushHub(*listen, path=path, identify_by=by)
+    elif (hub.path, hub.identify_by) != (path, by):
+        raise UnsupportedURLError(f"hik-http URL: the hub on {listen[0]}:{listen[1]} already takes path={hub.path} "
+                                  f"by={hub.identify_by}; cameras on one listen address must agree")
+    port = u.port or (443 if scheme == "https" else 80)
+    cam = hub.cameras.get(ident)
+    if cam is not None:
+        if (cam.host, cam.port, cam.channel, cam.scheme) != (u.host, port, channel, scheme):
+            raise UnsupportedURLError(f"hik-http URL: id={ident} is already {cam.base_url} channel {cam.channel}")
+        return cam
+    return hub.camera(ident, u.host, port=port, username=unquote(parts.username),
+                      password=unquote(parts.password or ""), channel=channel, scheme=scheme,
+                      timeout=u.get_float("timeout", 2.0), **kw)
+
+
 OPENERS: dict[str, Callable[[Registry, str, dict[str, Any]], Any]] = {
     "vz-http": _vz_http, "vz-tcp": _vz_tcp, "modbus-rtu": _modbus_rtu, "modbus-tcp": _modbus_tcp,
-    "olm": _olm, "olm+tcp": _olm_tcp,
+    "olm": _olm, "olm+tcp": _olm_tcp, "hik-http": _hik_http,
 }
 
 
