@@ -22,7 +22,8 @@ from ..services.site import LaneRef
 
 log = logging.getLogger(__name__)
 
-CAMERA_SCHEMES = ("vz-http", "vz-tcp")
+CAMERA_SCHEMES = ("vz-http", "vz-tcp")  # reached through the VZ push hub, not opened here
+HIKVISION_SCHEME = "hik-http"
 
 
 class LaneDevices:
@@ -30,6 +31,7 @@ class LaneDevices:
         self.registry = registry or Registry()
         self.gates: dict[int, Any] = {}
         self.displays: dict[int, Any] = {}
+        self.hik_cameras: dict[str, Any] = {}  # camera serial (the device's id) -> Hikvision camera
         self.errors: dict[str, str] = {}
         self._opened: dict[str, Any] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lane-device")
@@ -38,16 +40,22 @@ class LaneDevices:
 
     def bind(self, lanes: Iterable[LaneRef]) -> int:
         """Open the gate and display devices of every lane (once per URL); returns how many are bound."""
-        gates, displays = {}, {}
+        gates, displays, hik = {}, {}, {}
         for lane in lanes:
             for kind, url in lane.devices:
+                if kind == "camera" and url.startswith(HIKVISION_SCHEME):
+                    camera = self._open(url)
+                    if camera is not None:
+                        hik[lane.camera_serial] = camera
+                        gates.setdefault(lane.id, camera)  # an ISAPI camera drives its own barrier
+                    continue
                 if kind not in {"gate", "display"} or url.startswith(CAMERA_SCHEMES):
                     continue
                 device = self._open(url)
                 if device is not None:
                     (gates if kind == "gate" else displays)[lane.id] = device
         with self._lock:
-            self.gates, self.displays = gates, displays
+            self.gates, self.displays, self.hik_cameras = gates, displays, hik
         return len(gates) + len(displays)
 
     def _open(self, url: str) -> Any:

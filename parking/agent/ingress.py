@@ -12,18 +12,20 @@ camera's snapshots are stored (``parking.snapshots``) and referenced from the jo
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 
 import redis
 
 from drivers import olm
+from drivers.hikvision import HikAnprEvent
 from drivers.vz.push import VzPlateResult, VzResponse
 from drivers.vz.push_camera import VzPushHub
 
 from ..decisions import LaneDecision
 from ..occupancy import OccupancyStore
-from ..plates import color_from_vz
+from ..plates import PlateColor, color_from_vz
 from ..services.lane_reads import PlateRead, handle_read
 from ..services.site import LaneRef
 from ..snapshots import SnapshotError, SnapshotStore
@@ -61,8 +63,12 @@ class CameraLanes:
     def bind(self) -> int:
         """(Re)bind every camera of the lanes in SQL; returns how many are bound."""
         lanes = self.lanes.all()
+        hik = self.devices.hik_cameras if self.devices is not None else {}
+        for serial, camera in hik.items():
+            camera.on_read = lambda event, serial=serial: self.on_hikvision_read(serial, event)
         for serial in lanes:
-            self.hub.camera(serial).on_read = lambda result, serial=serial: self.on_read(serial, result)
+            if serial not in hik:
+                self.hub.camera(serial).on_read = lambda result, serial=serial: self.on_read(serial, result)
         for serial, camera in self.hub.cameras.items():
             if serial not in lanes:
                 camera.on_read = None  # its lane was removed or disabled: keep the gate closed
@@ -72,11 +78,6 @@ class CameraLanes:
         return self.lanes.all().get(serial)
 
     def on_read(self, serial: str, result: VzPlateResult) -> VzResponse:
-        now = self.clock()
-        lane = self.lanes.by_serial(serial)
-        if lane is None:
-            log.warning("camera %s is not configured on any lane; gate kept closed", serial)
-            return VzResponse(open_gate=False)
         read = PlateRead(
             raw=result.license if result.has_plate else "",
             camera_serial=result.serialno,
@@ -86,6 +87,30 @@ class CameraLanes:
             offline=result.is_offline,
             confidence=result.confidence,
         )
+        decision = self.decide(serial, read, {"scene": result.image, "plate": result.plate_image})
+        if decision is None:
+            return VzResponse(open_gate=False)
+        return VzResponse(open_gate=decision.open_gate, serial_data=led_frames(decision))
+
+    def on_hikvision_read(self, serial: str, event: HikAnprEvent) -> None:
+        """A Hikvision ANPR alarm: decided the same way; the camera's barrier is driven over ISAPI."""
+        try:
+            color: PlateColor | None = PlateColor(event.plate_color)
+        except ValueError:
+            color = None
+        stamp = event.date_time.isoformat() if event.date_time else ""
+        read = PlateRead(raw=event.license if event.has_plate else "", camera_serial=serial, read_id=f"{event.license}@{stamp}",
+                         color=color, camera_time=event.date_time, confidence=event.confidence)
+        self.decide(serial, read, {"scene": event.detection_picture, "plate": event.plate_picture})
+
+    def decide(self, serial: str, read: PlateRead, images: dict[str, bytes | None]) -> LaneDecision | None:
+        """Decide a read at the camera's lane (offline when Redis is unreachable) and perform it on the
+        lane's own devices; None when the camera belongs to no lane."""
+        now = self.clock()
+        lane = self.lanes.by_serial(serial)
+        if lane is None:
+            log.warning("camera %s is not configured on any lane; gate kept closed", serial)
+            return None
         try:
             decision = handle_read(self.store, lane, read, now)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -96,21 +121,21 @@ class CameraLanes:
         log.info("lane %s: %s%s -> %s", lane.code, read.raw or "(no plate)", " (offline record)" if read.offline else "", decision.outcome)
         if self.devices is not None:
             self.devices.perform(lane, decision)
-        self._keep_snapshots(lane, result, decision, now)
-        return VzResponse(open_gate=decision.open_gate, serial_data=led_frames(decision))
+        self._keep_snapshots(lane, read, images, decision, now)
+        return decision
 
-    def _keep_snapshots(self, lane: LaneRef, result: VzPlateResult, decision: LaneDecision, now: datetime) -> None:
-        if self.snapshots is None or not (result.image or result.plate_image):
+    def _keep_snapshots(self, lane: LaneRef, read: PlateRead, images: dict[str, bytes | None], decision: LaneDecision, now: datetime) -> None:
+        if self.snapshots is None or not any(images.values()):
             return
-        ref = str(decision.detail.get("event") or f"{result.serialno}-{result.plateid}").replace(":", "-")
+        ref = re.sub(r"[^A-Za-z0-9_-]", "-", str(decision.detail.get("event") or f"{read.camera_serial}-{read.read_id}"))[:64]
         saved = {}
-        for kind, data in (("scene", result.image), ("plate", result.plate_image)):
+        for kind, data in images.items():
             if not data:
                 continue
             try:
-                saved[kind] = self.snapshots.save(lane.lot_id, now, kind, data, ref=ref[:64]).path
-            except SnapshotError as exc:
-                log.warning("lane %s: %s snapshot of %s not kept: %s", lane.code, kind, result.serialno, exc)
+                saved[kind] = self.snapshots.save(lane.lot_id, now, kind, data, ref=ref).path
+            except (SnapshotError, ValueError) as exc:
+                log.warning("lane %s: %s snapshot of %s not kept: %s", lane.code, kind, read.camera_serial, exc)
         if saved:
             try:
                 self.store.journal(lane.lot_id, "snapshot", now, plate=decision.plate, data={"lane": lane.id, "event": ref, **saved})

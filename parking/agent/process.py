@@ -14,6 +14,7 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from drivers.http_ingress import PushIngress
+from drivers.hikvision_camera import HikvisionPushHub
 from drivers.vz.push_camera import VzPushHub
 
 from ..runtime import Runtime
@@ -52,6 +53,7 @@ class Agent:
                                         devices=self.devices)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._hik_hubs: list[HikvisionPushHub] = []
 
     @property
     def url(self) -> str:
@@ -59,8 +61,9 @@ class Agent:
 
     def start(self) -> "Agent":
         self.lanes.reload()
-        bound = self.cameras.bind()
         self.devices.bind(self.lanes.all().values())
+        bound = self.cameras.bind()
+        self._serve_hikvision()
         self.sync()
         self.ingress.start()
         self.commands.start()
@@ -88,8 +91,9 @@ class Agent:
         try:
             self.offline.upload(self.runtime.store)
             self.lanes.reload()
-            self.cameras.bind()
             self.devices.bind(self.lanes.all().values())
+            self.cameras.bind()
+            self._serve_hikvision()
             self.refresh_facts()
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("agent sync postponed: %s", exc)
@@ -98,6 +102,18 @@ class Agent:
         if purged:
             log.info("purged %d snapshots older than %d days", purged, self.snapshots.retention_days)
         return True
+
+    def _serve_hikvision(self) -> None:
+        """Hikvision cameras push to the hub their URL names: on the agent's own port its routes are
+        mounted beside the VZ paths; on another port the hub serves by itself."""
+        for hub in self.devices.registry.hubs.values():
+            if not isinstance(hub, HikvisionPushHub) or hub in self._hik_hubs:
+                continue
+            if (hub.host, hub.port) == self.ingress.server_address or hub.port == self.ingress.server_address[1]:
+                self.ingress.routes.update(hub.routes())
+            else:
+                hub.start()
+            self._hik_hubs.append(hub)
 
     def report_health(self) -> None:
         report_health(self.runtime.store, self.hub, self.lanes.all().values(), self.clock())
@@ -120,6 +136,9 @@ class Agent:
         self._threads.clear()
         self.commands.stop()
         self.ingress.shutdown()
+        for hub in self._hik_hubs:
+            if hub.ingress is not None:
+                hub.shutdown()
         self.devices.close()
 
     def __enter__(self) -> "Agent":
