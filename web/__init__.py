@@ -15,7 +15,7 @@ from flask import Flask
 from parking.config import Settings
 from parking.runtime import Runtime
 
-from . import context, error_pages, i18n, security
+from . import context, error_pages, i18n, security, snapshots
 from .api import errors as api_errors
 from .auth import users
 from .extensions import csrf
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     i18n.init_app(app, settings)
     error_pages.init_app(app)
     security.init_app(app)
+    snapshots.init_app(app)
     api_errors.init_app(app)
     _register_blueprints(app)
     return app
@@ -59,11 +60,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
 def _register_blueprints(app: Flask) -> None:
     from .api import availability, fees, lanes, lots, passes, sessions, tariffs  # noqa: F401  (routes attach to bp)
+    from .api import lane_commands as api_lane_commands  # noqa: F401
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth import routes as auth_routes  # noqa: F401
     from .console import bp as console_bp
-    from .console import dashboard, records  # noqa: F401
+    from .console import dashboard, records, zombies  # noqa: F401
+    from .console import lanes as console_lanes  # noqa: F401
+    from .console import snapshots as console_snapshots  # noqa: F401
     from .console import tariffs as console_tariffs  # noqa: F401
     from .public import bp as public_bp
     from .public import routes as public_routes  # noqa: F401

@@ -1,14 +1,19 @@
-"""What a request works with: the process's ``Runtime`` and one SQL session per request.
+"""What a request works with: the process's ``Runtime``, one SQL session per request, and the time.
 
 The session is opened on first use and closed when the application context ends, so a view that never
-touches SQL never opens one.
+touches SQL never opens one. ``now()`` is the wall clock unless the app is given another one as
+``PARKING_CLOCK`` (a callable returning an aware datetime), so pages that depend on the time are tested
+at a fixed moment.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from parking.models import utcnow
 from parking.occupancy import OccupancyStore
 from parking.runtime import Runtime
 
@@ -21,6 +26,12 @@ def runtime() -> Runtime:
 
 def store() -> OccupancyStore:
     return runtime().store
+
+
+def now() -> datetime:
+    """The current moment in UTC (``PARKING_CLOCK`` when the app was given one)."""
+    clock = current_app.config.get("PARKING_CLOCK")
+    return clock() if clock is not None else utcnow()
 
 
 def db() -> Session:

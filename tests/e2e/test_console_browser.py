@@ -102,3 +102,23 @@ def test_dashboard_count_changes_live_when_a_car_is_admitted(page, base_url: str
     assert page.evaluate("window.loadedOnce") is True  # the same document: updated in place, not reloaded
     if os.environ.get("PARKING_SCREENSHOT"):
         page.screenshot(path=os.environ["PARKING_SCREENSHOT"], full_page=True)
+
+
+def test_attendant_opens_a_gate_from_the_lanes_page_with_a_reason(page, base_url: str, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    from parking.agent.process import Agent
+    from simulators.camera import CameraSimulator
+
+    lane = village.lane("east-out")
+    with Agent(runtime, "127.0.0.1", 0) as agent:
+        _sign_in(page, base_url)
+        page.goto(f"{base_url}/console/lanes")
+        card = page.locator(f'[data-lane="{lane.id}"]')
+        card.locator("select[name=reason]").select_option("visitor")
+        card.locator('button[value="open"]').click()
+        expect(page.locator(".flash")).to_have_text("东门出口：抬杆指令已下发。")
+        assert page.url == f"{base_url}/console/lanes#lane-{lane.id}"
+        assert CameraSimulator("VZ-HX-EAST-OUT", agent.url).heartbeat().open_gate is True
+    if os.environ.get("PARKING_SCREENSHOT_LANES"):
+        page.screenshot(path=os.environ["PARKING_SCREENSHOT_LANES"], full_page=True)

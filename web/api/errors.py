@@ -83,7 +83,7 @@ def error_response(error: HTTPException) -> Response:
     if isinstance(error, RequestEntityTooLarge):
         limit = request.max_content_length
         message = f"request body larger than {limit} bytes" if limit else "request body too large"
-    if code >= 500:
+    if code >= 500 and not isinstance(error, ApiError):  # a view's own 503 says what is wrong; a crash does not
         message = "internal error; the server log has the details"
     body = {"error": {"code": code, "status": error.name, "message": message, "field": field}}
     response = jsonify(body)

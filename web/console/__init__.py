@@ -1,4 +1,5 @@
-"""The operator console: live occupancy, lanes, parking sessions, passes and tariffs. Every page needs sign-in."""
+"""The operator console: live occupancy, the lane console (岗亭), parking sessions with their snapshots,
+passes, tariffs and zombie vehicles. Every page needs sign-in."""
 
 from flask import Blueprint
 

@@ -1,4 +1,6 @@
-"""Console lists read from SQL: lanes with their cameras, recent parking sessions, passes."""
+"""Console lists read from SQL: recent parking sessions (with their snapshots) and passes.
+
+The lanes page is the lane console, in ``lanes``."""
 
 from __future__ import annotations
 
@@ -7,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from parking.models import Lane, Lot, ParkingPass, ParkingSession, SessionStatus
+from parking.models import Lot, ParkingPass, ParkingSession, SessionStatus
 
 from ..auth.roles import login_required, roles_required
 from ..context import db
-from ..queries import camera_serial, paginate
+from ..queries import paginate
 from . import bp
 
 PER_PAGE = 30
@@ -19,15 +21,6 @@ PER_PAGE = 30
 
 def _lots() -> list[Lot]:
     return list(db().scalars(select(Lot).order_by(Lot.id)))
-
-
-@bp.route("/lanes")
-@login_required
-def lanes() -> ResponseReturnValue:
-    rows = db().scalars(
-        select(Lane).options(selectinload(Lane.devices), selectinload(Lane.lot), selectinload(Lane.zone)).order_by(Lane.lot_id, Lane.id)
-    )
-    return render_template("console/lanes.html", lanes=[(lane, camera_serial(lane)) for lane in rows])
 
 
 @bp.route("/sessions")

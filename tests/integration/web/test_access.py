@@ -10,7 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from parking.runtime import Runtime
 from parking.seed import DemoVillage
+from parking.snapshots import SnapshotStore
+from tests.conftest import FIXED_NOW
 
 pytestmark = [pytest.mark.database, pytest.mark.redis]
 
@@ -21,10 +24,14 @@ PUBLIC_ENDPOINTS = {
     "api.availability",
     "api-docs.openapi_json",
 }
-ADMIN_AND_MANAGER_ONLY = {"console.passes", "api.list_passes"}
+ADMIN_AND_MANAGER_ONLY = {"console.passes", "console.zombies", "api.list_passes"}
 PARKED = "粤B12345"
-# Query arguments a route cannot answer without: the fee is quoted for a car parked in the lot.
-REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}}
+SNAPSHOT = f"1/{FIXED_NOW.date().isoformat()}/access-scene.jpg"
+# Arguments a route cannot answer without: the fee is quoted for a car parked in the lot; a snapshot is
+# served by the path it was stored under (``_store_snapshot``).
+REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}, "console.snapshot": {"path": SNAPSHOT}}
+# What the lane commands answer to a POST with neither body nor CSRF token: refused for the request, not the role.
+ANSWER_WITHOUT_BODY = {"console.lane_gate": 400, "console.lane_text": 400, "api.send_lane_command": 422}
 
 
 def _routes(app: Flask) -> Iterator[Rule]:
@@ -63,8 +70,20 @@ def test_public_endpoints_answer_200_without_sign_in(app: Flask, client: FlaskCl
     assert statuses == {endpoint: 200 for endpoint in PUBLIC_ENDPOINTS}
 
 
-def test_attendant_is_refused_only_the_admin_and_manager_routes(app: Flask, client: FlaskClient, village: DemoVillage, login, admit) -> None:  # type: ignore[no-untyped-def]
+def _store_snapshot(runtime: Runtime) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 160)).save(image, "JPEG")
+    stored = SnapshotStore(runtime.settings.instance_path / "snapshots").save(1, FIXED_NOW, "scene", image.getvalue(), ref="access")
+    assert stored.path == SNAPSHOT
+
+
+def test_attendant_is_refused_only_the_admin_and_manager_routes(app: Flask, client: FlaskClient, village: DemoVillage, runtime: Runtime, login, admit) -> None:  # type: ignore[no-untyped-def]
     admit(PARKED)
+    _store_snapshot(runtime)
     assert login("attendant").status_code == 302
     refused, served = set(), set()
     for rule in _routes(app):
@@ -73,7 +92,8 @@ def test_attendant_is_refused_only_the_admin_and_manager_routes(app: Flask, clie
         status = _request(client, rule, village).status_code
         (refused if status == 403 else served).add((rule.endpoint, status))
     assert {endpoint for endpoint, _ in refused} == ADMIN_AND_MANAGER_ONLY
-    assert {status for _, status in served} == {200}
+    assert {(endpoint, status) for endpoint, status in served if endpoint in ANSWER_WITHOUT_BODY} == set(ANSWER_WITHOUT_BODY.items())
+    assert {status for endpoint, status in served if endpoint not in ANSWER_WITHOUT_BODY} == {200}
 
 
 @pytest.mark.parametrize("username", ["admin", "manager"])

@@ -135,6 +135,7 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert sorted(document["paths"]) == [
         "/api/v1/lanes",
+        "/api/v1/lanes/{lane_id}/commands",
         "/api/v1/lots",
         "/api/v1/lots/{lot_id}",
         "/api/v1/lots/{lot_id}/fee",

@@ -75,8 +75,8 @@ def test_lanes_page_lists_lot_direction_and_camera_serial(client: FlaskClient, l
     html = client.get("/console/lanes").get_data(as_text=True)
     assert re.findall(r"<code>([^<]+)</code>", html)[:3] == ["VZ-HX-EAST-IN", "VZ-HX-NORTH-IN", "VZ-HX-EAST-OUT"]
     assert re.findall(r"<code>([^<]+)</code>", html) == [lane.camera_serial for lane in village.lanes]
-    assert html.count("<td>入口</td>") == sum(lane.direction == "entry" for lane in village.lanes)
-    assert html.count("<td>出口</td>") == sum(lane.direction == "exit" for lane in village.lanes)
+    assert html.count('<span class="tag">入口</span>') == sum(lane.direction == "entry" for lane in village.lanes)
+    assert html.count('<span class="tag">出口</span>') == sum(lane.direction == "exit" for lane in village.lanes)
 
 
 def test_sessions_page_shows_full_plates_to_operators(client: FlaskClient, login, admit) -> None:  # type: ignore[no-untyped-def]
