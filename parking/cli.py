@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -114,7 +115,8 @@ def demo(no_traffic: bool, seconds: float | None, interval: float, seed: int) ->
 @click.option("--seconds", type=click.FloatRange(min=0), help="Stop after N seconds (default: until Ctrl-C).")
 @click.option("--interval", type=click.FloatRange(min=0.01), default=0.8, show_default=True, help="Seconds between plate reads.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the traffic generator.")
-def simulate(agent_url: str | None, seconds: float | None, interval: float, seed: int) -> None:
+@click.option("--render", "render_dir", type=click.Path(file_okay=False, path_type=Path), help="Write each lane's LED board as a PNG here at the end.")
+def simulate(agent_url: str | None, seconds: float | None, interval: float, seed: int, render_dir: Path | None) -> None:
     """Drive the site's lanes with simulated VZ cameras and traffic, against a running agent."""
     import time
     from datetime import datetime, timezone
@@ -152,6 +154,12 @@ def simulate(agent_url: str | None, seconds: float | None, interval: float, seed
     finally:
         traffic.close()
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(traffic.pushes.items())) or "no pushes")
+    click.echo("gate passages: " + ", ".join(f"{code} {n}" for code, n in traffic.passages().items()))
+    if render_dir is not None:
+        render_dir.mkdir(parents=True, exist_ok=True)
+        for code, board in traffic.boards.items():
+            (render_dir / f"{code}.png").write_bytes(board.render_png())
+        click.echo(f"LED boards rendered to {render_dir}")
 
 
 @main.command()

@@ -1,6 +1,9 @@
 """Traffic through the lanes of a site: simulated VZ cameras, one per lane, pushing plate reads of real
-shapes to an agent over HTTP, entries first and exits of the cars let in. Used by ``parking demo`` and
-``parking simulate``. Nothing here knows the parking rules: it only sees which gates opened.
+shapes to an agent over HTTP, entries first and exits of the cars let in. Behind each camera sit the
+devices it drives: an LED board fed with the RS485 frames of each answer (and able to render what it
+shows to a PNG), and a barrier gate that opens on "info":"ok", lets the car over its loop and closes
+behind it. Used by ``parking demo`` and ``parking simulate``. Nothing here knows the parking rules: it
+only sees which gates opened.
 """
 
 from __future__ import annotations
@@ -8,7 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from drivers import olm
+from drivers.vz.push import VzResponse
 from simulators.camera import CameraSimulator
+from simulators.gate import GateSimulator
+from simulators.led_board import LedBoardSimulator
 from simulators.traffic import TrafficGenerator
 
 
@@ -30,14 +37,19 @@ class LaneTraffic:
     seed: int | None = None
     known_plates: tuple[str, ...] = ()
     cameras: dict[str, CameraSimulator] = field(default_factory=dict)
+    boards: dict[str, LedBoardSimulator] = field(default_factory=dict)
+    gates: dict[str, GateSimulator] = field(default_factory=dict)
     inside: dict[int, list[str]] = field(default_factory=dict)
     pushes: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.plates = TrafficGenerator(self.seed)
         self.rng = self.plates.rng
+        self.seconds = 0.0  # the gates' own time: each passage takes 20 simulated seconds
         for lane in self.lanes:
             self.cameras[lane.code] = CameraSimulator(lane.camera_serial, self.agent_url)
+            self.boards[lane.code] = LedBoardSimulator()
+            self.gates[lane.code] = GateSimulator()
         self.lot_ids = sorted({lane.lot_id for lane in self.lanes})
 
     def step(self) -> None:
@@ -49,7 +61,7 @@ class LaneTraffic:
         if leaving:
             lane = self.rng.choice(exits)
             plate = inside.pop(self.rng.randrange(len(inside)))
-            response = self.cameras[lane.code].push_plate(plate)
+            response = self._answer(lane, self.cameras[lane.code].push_plate(plate))
             self.pushes["exit_open" if response.open_gate else "exit_held"] += 1
             if not response.open_gate:
                 inside.append(plate)
@@ -65,10 +77,30 @@ class LaneTraffic:
             plate, color, kind = spec.license, spec.color_type, spec.plate_type
         if any(plate in plates for plates in self.inside.values()):
             return
-        response = self.cameras[lane.code].push_plate(plate, color, kind, with_image=self.rng.random() < 0.1)
+        response = self._answer(lane, self.cameras[lane.code].push_plate(plate, color, kind, with_image=self.rng.random() < 0.1))
         self.pushes["entry_open" if response.open_gate else "entry_held"] += 1
         if response.open_gate:
             inside.append(plate)
+
+    def _answer(self, lane: SimLane, response: VzResponse) -> VzResponse:
+        """What the camera does with an answer: frames to its LED board, the OPEN contact to its gate."""
+        board = self.boards[lane.code]
+        for data in response.serial_data:
+            for frame in olm.FrameDecoder().feed(data):
+                board.handle(frame)
+        if response.open_gate:
+            gate, t = self.gates[lane.code], self.seconds
+            gate.press_open(t)
+            gate.advance(t + 2)
+            gate.set_loop(True, t + 5)     # the car drives over the loop...
+            gate.set_loop(False, t + 8)    # ...and leaves it: the arm comes down behind it
+            gate.advance(t + 12)
+            self.seconds = t + 20
+        return response
+
+    def passages(self) -> dict[str, int]:
+        """How many times each lane's gate opened."""
+        return {code: sum(1 for _, state in gate.history if state == "open") for code, gate in self.gates.items()}
 
     def close(self) -> None:
         for camera in self.cameras.values():

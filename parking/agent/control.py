@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import redis
 
+from drivers.errors import EncodeError
 from drivers.vz.push_camera import VzPushHub
 
 from ..occupancy import LotKeys, OccupancyStore, to_ms
@@ -82,8 +83,12 @@ class CommandListener:
                 self._ready.set()
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.2)
-                    if message is not None:
+                    if message is None:
+                        continue
+                    try:
                         self.handle(lane_commands.LaneCommand.from_json(message["data"]))
+                    except (ValueError, TypeError, KeyError) as exc:  # a malformed message never stops the listener
+                        log.error("console command %r refused: %s", message.get("data"), exc)
                 pubsub.close()
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("console commands unavailable: Redis unreachable (%s); retrying", exc)
@@ -92,7 +97,11 @@ class CommandListener:
 
     def handle(self, command: lane_commands.LaneCommand) -> str:
         now = self.clock()
-        outcome = execute(self.hub, self.lanes(), command, self.devices)
+        try:
+            outcome = execute(self.hub, self.lanes(), command, self.devices)
+        except EncodeError as exc:  # text the lane board cannot show (outside GB2312, too long)
+            log.warning("lane %s: console text refused: %s", command.lane_id, exc)
+            outcome = "bad_text"
         lane_commands.acknowledge(self.store.redis, command, outcome, now)
         self.store.journal(command.lot_id, "lane_command", now, data={
             "uid": command.uid, "lane": command.lane_id, "action": command.action, "text": command.text,

@@ -36,12 +36,14 @@ from .offline import OfflineLanes
 log = logging.getLogger(__name__)
 
 LED_COLORS = {True: (0, 255, 0, 0), False: (255, 0, 0, 0)}  # green when the gate opens, red when it holds
+LED_LINES = 4  # lines of a common lane board; unused ones are blanked so no earlier text lingers
 
 
 def led_frames(decision: LaneDecision) -> list[bytes]:
-    """OLM frames for a decision: one text window per line, then the voice."""
+    """OLM frames for a decision: one text window per line (the rest blanked), then the voice."""
     color = LED_COLORS[decision.open_gate]
-    frames = [olm.show_text(i, olm.gb2312_safe(text), color=color, seconds=10) for i, text in enumerate(decision.lines)]
+    lines = list(decision.lines[:LED_LINES]) + [""] * (LED_LINES - len(decision.lines))
+    frames = [olm.show_text(i, olm.gb2312_safe(text), color=color, seconds=10) for i, text in enumerate(lines)]
     frames.append(olm.speak(olm.gb2312_safe(decision.voice), option=2))
     return frames
 

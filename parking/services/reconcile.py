@@ -141,6 +141,8 @@ def reconcile(sessions: sessionmaker[Session], store: OccupancyStore, now: datet
 
 @dataclass(frozen=True)
 class Zombie:
+    lot_id: int
+    threshold_days: int
     lot: str
     plate: str
     zone_id: int
@@ -160,5 +162,5 @@ def find_zombies(db: Session, now: datetime, *, days: int | None = None, lot_cod
         threshold = days if days is not None else LotPolicy.from_settings(lot.settings).zombie_days
         age = now - row.entry_at
         if age >= timedelta(days=threshold):
-            found.append(Zombie(lot.name, row.plate, row.zone_id, row.entry_at.astimezone(ZoneInfo(lot.timezone or tz)), age.days, row.entry_snapshot, row.uid))
+            found.append(Zombie(lot.id, threshold, lot.name, row.plate, row.zone_id, row.entry_at.astimezone(ZoneInfo(lot.timezone or tz)), age.days, row.entry_snapshot, row.uid))
     return found

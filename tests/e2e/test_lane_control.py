@@ -98,9 +98,22 @@ def test_parking_simulate_drives_the_lanes_of_a_running_agent(runtime, village, 
 
     env = {"PARKING_INSTANCE_PATH": str(settings.instance_path), "PARKING_DATABASE_URL": settings.database_url,
            "PARKING_REDIS_URL": settings.redis_url}
-    result = CliRunner().invoke(main, ["simulate", "--agent-url", agent.url, "--seconds", "1", "--interval", "0.05", "--seed", "7"], env=env)
+    result = CliRunner().invoke(main, ["simulate", "--agent-url", agent.url, "--seconds", "1", "--interval", "0.05", "--seed", "7",
+                                       "--render", str(settings.instance_path / "boards")], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"simulating 5 lanes against {agent.url}")
     present = sum(n for n, _ in runtime.store.occupancy(village.community_lot_id).values()) + sum(
         n for n, _ in runtime.store.occupancy(village.office_lot_id).values())
     assert "entry_open" in result.output and present > 0
+    assert "gate passages: east-in " in result.output
+    board = settings.instance_path / "boards" / "east-in.png"
+    assert board.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_text_the_board_cannot_show_is_refused_and_the_listener_keeps_going(runtime, village, agent, clock):
+    lot, lane = village.community_lot_id, village.lane("east-in").id
+    bad, _ = lane_commands.send(runtime.redis, lot, lane, "show_text", text="請走左側😀")
+    assert lane_commands.wait_for_ack(runtime.redis, bad)["outcome"] == "bad_text"
+    runtime.redis.publish(lane_commands.channel(lot), b"not json")
+    good, _ = lane_commands.send(runtime.redis, lot, lane, "show_text", text="请走左侧车道")
+    assert lane_commands.wait_for_ack(runtime.redis, good)["outcome"] == "queued"

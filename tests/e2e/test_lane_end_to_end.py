@@ -47,7 +47,7 @@ def camera(agent: Agent, serial: str, clock: Clock) -> CameraSimulator:
 def texts(cam: CameraSimulator) -> list[str]:
     shown = []
     for frame in cam.serial_frames:
-        if frame.cmd == 0x62:
+        if frame.cmd == 0x62 and frame.data[19:]:  # blank lines clear what an earlier car left
             shown.append(frame.data[19:].decode("gb2312"))
         elif frame.cmd == 0x30:
             shown.append("voice:" + frame.data[1:].decode("gb2312"))
