@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,24 @@ FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # 17:30 in Shang
 
 
 HEAD = dbmod.head_revision()
+
+
+class Clock:
+    """Injected time for the system under test: starts at ``FIXED_NOW`` and moves only when told."""
+
+    def __init__(self, now: datetime = FIXED_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture(scope="session")

@@ -18,19 +18,6 @@ from simulators.camera import CameraSimulator
 from ..conftest import FIXED_NOW
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self):  # type: ignore[no-untyped-def]
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def agent(runtime, village, clock):  # type: ignore[no-untyped-def]
     with Agent(runtime, "127.0.0.1", 0, clock=clock) as running:

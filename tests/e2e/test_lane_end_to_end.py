@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,23 +15,7 @@ from parking.models import LotEvent, ParkingSession, SessionStatus
 from parking.worker import Worker
 from simulators.camera import CameraSimulator
 
-from ..conftest import FIXED_NOW
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(FIXED_NOW)
+from ..conftest import FIXED_NOW, Clock
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ Redis returns the journal is uploaded with nothing lost and nothing doubled."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,16 +19,7 @@ from parking.services.reconcile import reconcile
 from parking.worker import Worker
 from simulators.camera import CameraSimulator
 
-from ..conftest import FIXED_NOW
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.cameras: dict[tuple[str, str], CameraSimulator] = {}  # the lanes' cameras, on this clock
-
-    def __call__(self) -> datetime:
-        return self.now
+from ..conftest import FIXED_NOW, Clock
 
 
 @pytest.fixture
@@ -39,14 +30,14 @@ def redis_server(tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def site(tmp_path, database_url, redis_server, password_hash):  # type: ignore[no-untyped-def]
+def site(tmp_path, database_url, redis_server, password_hash, clock):  # type: ignore[no-untyped-def]
     settings = Settings(instance_path=tmp_path / "instance", database_url=database_url, redis_url=redis_server.url, secret_key="k")
     runtime = Runtime.open(settings)
     with dbmod.transaction(runtime.sessions) as db:
         village = seed_demo(db, now=FIXED_NOW, password_hash=password_hash)
     with runtime.sessions() as db:
         publish_capacities(db, runtime.store)
-    clock = Clock(FIXED_NOW)
+    clock.cameras = {}  # the lanes' cameras, numbering their reads on this clock
     agent = Agent(runtime, "127.0.0.1", 0, clock=clock).start()
     yield runtime, village, agent, clock
     agent.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,18 +10,7 @@ from parking.agent.process import Agent
 from parking.decisions import LaneDecision
 from parking.services.lane_reads import PlateRead, handle_read
 
-from ...conftest import FIXED_NOW
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from ...conftest import Clock
 
 
 class Site:
@@ -40,11 +28,6 @@ class Site:
     def refresh(self) -> None:
         self.agent.lanes.reload()
         self.agent.refresh_facts()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(FIXED_NOW)
 
 
 @pytest.fixture
