@@ -23,6 +23,14 @@ class LaneDecision:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
+BOARD_LINES = 4  # lines of a common lane board
+
+
+def board_lines(decision: LaneDecision, count: int = BOARD_LINES) -> list[str]:
+    """The decision's lines for a board of ``count`` lines, unused ones blank so no earlier text lingers."""
+    return list(decision.lines[:count]) + [""] * (count - len(decision.lines))
+
+
 def format_duration(stay: timedelta) -> str:
     """``1小时5分`` style, whole minutes, rounded down; under a minute is ``不足1分钟``."""
     minutes = int(stay.total_seconds() // 60)

@@ -14,16 +14,17 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from drivers import olm
 from drivers.errors import DriverError
 from drivers.registry import Registry
 
-from ..decisions import LaneDecision
+from ..decisions import LaneDecision, board_lines
 from ..services.site import LaneRef
 
 log = logging.getLogger(__name__)
 
-CAMERA_SCHEMES = ("vz-http", "vz-tcp")  # reached through the VZ push hub, not opened here
-HIKVISION_SCHEME = "hik-http"
+PUSH_CAMERA_SCHEME = "vz-http"  # reached through the agent's VZ push hub, not opened here
+CONNECTED_CAMERA_SCHEMES = ("hik-http", "vz-tcp")  # opened here; they deliver reads by callback
 
 
 class LaneDevices:
@@ -31,7 +32,7 @@ class LaneDevices:
         self.registry = registry or Registry()
         self.gates: dict[int, Any] = {}
         self.displays: dict[int, Any] = {}
-        self.hik_cameras: dict[str, Any] = {}  # camera serial (the device's id) -> Hikvision camera
+        self.cameras: dict[str, Any] = {}  # camera serial -> a Hikvision or VZ TCP camera opened from its URL
         self.errors: dict[str, str] = {}
         self._opened: dict[str, Any] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lane-device")
@@ -40,22 +41,27 @@ class LaneDevices:
 
     def bind(self, lanes: Iterable[LaneRef]) -> int:
         """Open the gate and display devices of every lane (once per URL); returns how many are bound."""
-        gates, displays, hik = {}, {}, {}
+        gates: dict[int, Any] = {}
+        displays: dict[int, Any] = {}
+        cameras: dict[str, Any] = {}
         for lane in lanes:
-            for kind, url in lane.devices:
-                if kind == "camera" and url.startswith(HIKVISION_SCHEME):
+            for kind, url in sorted(lane.devices, key=lambda d: d[0] != "camera"):  # the camera first
+                if kind == "camera" and url.startswith(CONNECTED_CAMERA_SCHEMES):
                     camera = self._open(url)
-                    if camera is not None:
-                        hik[lane.camera_serial] = camera
-                        gates.setdefault(lane.id, camera)  # an ISAPI camera drives its own barrier
+                    if camera is None:
+                        continue
+                    cameras[lane.camera_serial] = camera
+                    gates[lane.id] = camera  # the camera drives its own barrier (ISAPI, or its IO output)
+                    if hasattr(camera, "send_rs485"):
+                        displays[lane.id] = Rs485Board(camera)  # an LED board on the camera's RS485 port
                     continue
-                if kind not in {"gate", "display"} or url.startswith(CAMERA_SCHEMES):
+                if kind not in {"gate", "display"} or url.startswith(PUSH_CAMERA_SCHEME):
                     continue
                 device = self._open(url)
-                if device is not None:
+                if device is not None:  # a lane's own relay or board takes over from the camera's
                     (gates if kind == "gate" else displays)[lane.id] = device
         with self._lock:
-            self.gates, self.displays, self.hik_cameras = gates, displays, hik
+            self.gates, self.displays, self.cameras = gates, displays, cameras
         return len(gates) + len(displays)
 
     def _open(self, url: str) -> Any:
@@ -68,6 +74,8 @@ class LaneDevices:
             log.error("device %s cannot be opened: %s", url, exc)
             return None
         self._opened[url] = device
+        if url.startswith("vz-tcp"):
+            device.start()  # connects, subscribes to results and keeps the connection alive by itself
         return device
 
     def perform(self, lane: LaneRef, decision: LaneDecision) -> list[Future[None]]:
@@ -125,7 +133,21 @@ class LaneDevices:
                     break
 
 
+class Rs485Board:
+    """An OLM board reached through a VZ TCP camera's RS485 pass-through (``ttransmission``)."""
+
+    def __init__(self, camera: Any, address: int = 0) -> None:
+        self.camera = camera
+        self.address = address
+
+    def show_text(self, line: int, text: str) -> None:
+        self.camera.send_rs485(olm.show_text(line, olm.gb2312_safe(text), address=self.address))
+
+    def speak(self, text: str) -> None:
+        self.camera.send_rs485(olm.speak(olm.gb2312_safe(text), address=self.address))
+
+
 def _show(display: Any, decision: LaneDecision) -> None:
-    for line, text in enumerate(decision.lines):
+    for line, text in enumerate(board_lines(decision)):
         display.show_text(line, text)
     display.speak(decision.voice)

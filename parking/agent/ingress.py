@@ -23,7 +23,7 @@ from drivers.hikvision import HikAnprEvent
 from drivers.vz.push import VzPlateResult, VzResponse
 from drivers.vz.push_camera import VzPushHub
 
-from ..decisions import LaneDecision
+from ..decisions import LaneDecision, board_lines
 from ..occupancy import OccupancyStore
 from ..plates import PlateColor, color_from_vz
 from ..services.lane_reads import PlateRead, handle_read
@@ -36,14 +36,10 @@ from .offline import OfflineLanes
 log = logging.getLogger(__name__)
 
 LED_COLORS = {True: (0, 255, 0, 0), False: (255, 0, 0, 0)}  # green when the gate opens, red when it holds
-LED_LINES = 4  # lines of a common lane board; unused ones are blanked so no earlier text lingers
-
-
 def led_frames(decision: LaneDecision) -> list[bytes]:
     """OLM frames for a decision: one text window per line (the rest blanked), then the voice."""
     color = LED_COLORS[decision.open_gate]
-    lines = list(decision.lines[:LED_LINES]) + [""] * (LED_LINES - len(decision.lines))
-    frames = [olm.show_text(i, olm.gb2312_safe(text), color=color, seconds=10) for i, text in enumerate(lines)]
+    frames = [olm.show_text(i, olm.gb2312_safe(text), color=color, seconds=10) for i, text in enumerate(board_lines(decision))]
     frames.append(olm.speak(olm.gb2312_safe(decision.voice), option=2))
     return frames
 
@@ -65,11 +61,14 @@ class CameraLanes:
     def bind(self) -> int:
         """(Re)bind every camera of the lanes in SQL; returns how many are bound."""
         lanes = self.lanes.all()
-        hik = self.devices.hik_cameras if self.devices is not None else {}
-        for serial, camera in hik.items():
-            camera.on_read = lambda event, serial=serial: self.on_hikvision_read(serial, event)
+        connected = self.devices.cameras if self.devices is not None else {}
+        for serial, camera in connected.items():
+            if hasattr(camera, "on_result"):  # VZ TCP: results pushed on the camera's connection
+                camera.on_result = lambda result, serial=serial: self.on_tcp_read(serial, result)
+            else:  # Hikvision ANPR alarms through its push hub
+                camera.on_read = lambda event, serial=serial: self.on_hikvision_read(serial, event)
         for serial in lanes:
-            if serial not in hik:
+            if serial not in connected:
                 self.hub.camera(serial).on_read = lambda result, serial=serial: self.on_read(serial, result)
         for serial, camera in self.hub.cameras.items():
             if serial not in lanes:
@@ -79,20 +78,28 @@ class CameraLanes:
     def lane(self, serial: str) -> LaneRef | None:
         return self.lanes.all().get(serial)
 
-    def on_read(self, serial: str, result: VzPlateResult) -> VzResponse:
-        read = PlateRead(
+    @staticmethod
+    def _vz_read(serial: str, result: VzPlateResult) -> PlateRead:
+        return PlateRead(
             raw=result.license if result.has_plate else "",
-            camera_serial=result.serialno,
+            camera_serial=serial,
             read_id=str(result.plateid) if result.plateid else "",
             color=color_from_vz(result.color_type),
             camera_time=result.timestamp,
             offline=result.is_offline,
             confidence=result.confidence,
         )
-        decision = self.decide(serial, read, {"scene": result.image, "plate": result.plate_image})
+
+    def on_read(self, serial: str, result: VzPlateResult) -> VzResponse:
+        decision = self.decide(serial, self._vz_read(serial, result), {"scene": result.image, "plate": result.plate_image})
         if decision is None:
             return VzResponse(open_gate=False)
         return VzResponse(open_gate=decision.open_gate, serial_data=led_frames(decision))
+
+    def on_tcp_read(self, serial: str, result: VzPlateResult) -> None:
+        """A result a VZ camera sent on its TCP connection: the gate and board are driven by the lane's
+        devices (the camera's IO output and RS485 pass-through)."""
+        self.decide(serial, self._vz_read(serial, result), {"scene": result.image, "plate": result.plate_image})
 
     def on_hikvision_read(self, serial: str, event: HikAnprEvent) -> None:
         """A Hikvision ANPR alarm: decided the same way; the camera's barrier is driven over ISAPI."""
