@@ -26,11 +26,11 @@ The device class that sends frames and waits for ACKs lives in :mod:`drivers.olm
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from drivers.resync import SkippingDecoder
 from drivers.errors import DecodeError, EncodeError
 
 VR_SHORT = 0x64
@@ -142,7 +142,7 @@ def decode_frame(frame: bytes) -> OlmFrame:
                     packet=int.from_bytes(frame[2:4], "little"))
 
 
-class FrameDecoder:
+class FrameDecoder(SkippingDecoder):
     """Stream decoder: ``feed`` bytes as they arrive, get whole frames back in order.
 
     Bytes that cannot start a frame, and candidate frames whose CRC is wrong, are skipped one byte at a
@@ -151,15 +151,12 @@ class FrameDecoder:
     skipped bytes. ``max_data_length`` bounds how long a claimed DL may make the decoder wait.
     """
 
+    stream = "OLM stream"
+
     def __init__(self, on_error: Callable[[DecodeError], None] | None = None, *,
                  max_data_length: int = 2048) -> None:
-        self._buf = bytearray()
-        self._garbage = bytearray()
-        self._reason = ""
-        self._on_error = on_error
+        super().__init__(on_error)
         self.max_data_length = max_data_length
-        self.errors: deque[DecodeError] = deque(maxlen=100)
-        self.discarded = 0
 
     def feed(self, data: bytes) -> list[OlmFrame]:
         self._buf += data
@@ -180,10 +177,6 @@ class FrameDecoder:
         if len(self._garbage) >= 256:
             self._report()
         return frames
-
-    def flush(self) -> None:
-        """Report any skipped bytes not reported yet (call when the line goes quiet)."""
-        self._report()
 
     @property
     def pending(self) -> bytes:
@@ -216,23 +209,6 @@ class FrameDecoder:
             if self._candidate(j)[0] == "frame":
                 return j
         return None
-
-    def _skip(self, n: int, reason: str) -> None:
-        if not self._garbage:
-            self._reason = reason
-        self._garbage += self._buf[:n]
-        self.discarded += n
-        del self._buf[:n]
-
-    def _report(self) -> None:
-        if not self._garbage:
-            return
-        shown = self._garbage[:16].hex(" ").upper() + (" …" if len(self._garbage) > 16 else "")
-        err = DecodeError(f"OLM stream: skipped {len(self._garbage)} byte(s) [{shown}]: first was {self._reason}")
-        self._garbage.clear()
-        self.errors.append(err)
-        if self._on_error is not None:
-            self._on_error(err)
 
 
 # --------------------------------------------------------------------------------------------- text

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from drivers.resync import SkippingDecoder
 from drivers.errors import DecodeError
 from drivers.vz.push import VzPlateResult, plate_result_from_json, plate_result_to_json
 
@@ -92,21 +92,18 @@ def decode_json_body(body: bytes) -> dict[str, Any]:
     return doc
 
 
-class PacketDecoder:
+class PacketDecoder(SkippingDecoder):
     """Stream decoder: ``feed`` bytes, get whole :class:`VzPacket` values; skips bytes until ``VZ`` lines up.
 
     A header with an unknown type or a length over ``max_body`` is skipped (one byte, then resync) and
     reported through ``on_error`` and ``errors``, like :class:`drivers.olm.FrameDecoder`.
     """
 
+    stream = "VZ TCP stream"
+
     def __init__(self, on_error: Callable[[DecodeError], None] | None = None, *, max_body: int = MAX_BODY) -> None:
-        self._buf = bytearray()
-        self._garbage = bytearray()
-        self._reason = ""
-        self._on_error = on_error
+        super().__init__(on_error)
         self.max_body = max_body
-        self.errors: deque[DecodeError] = deque(maxlen=100)
-        self.discarded = 0
 
     def feed(self, data: bytes) -> list[VzPacket]:
         self._buf += data
@@ -138,28 +135,6 @@ class PacketDecoder:
             self._report()
         return packets
 
-    def flush(self) -> None:
-        """Report skipped bytes not reported yet."""
-        self._report()
-
-    def _skip(self, n: int, reason: str) -> None:
-        if n <= 0:
-            return
-        if not self._garbage:
-            self._reason = reason
-        self._garbage += self._buf[:n]
-        self.discarded += n
-        del self._buf[:n]
-
-    def _report(self) -> None:
-        if not self._garbage:
-            return
-        shown = self._garbage[:16].hex(" ").upper() + (" …" if len(self._garbage) > 16 else "")
-        err = DecodeError(f"VZ TCP stream: skipped {len(self._garbage)} byte(s) [{shown}]: first was {self._reason}")
-        self._garbage.clear()
-        self.errors.append(err)
-        if self._on_error is not None:
-            self._on_error(err)
 
 
 # ------------------------------------------------------------------------------------------ commands
