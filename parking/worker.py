@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
+
+import redis
+from sqlalchemy.exc import OperationalError
 
 from sqlalchemy import select
 
@@ -12,6 +17,8 @@ from .occupancy.recorder import Recorder
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+LOT_RELOAD_SECONDS = 30.0  # how often the worker looks for lots added since it started
 
 
 def lot_ids(runtime: Runtime) -> list[int]:
@@ -36,7 +43,24 @@ class Worker:
 
     def run(self) -> None:
         log.info("worker recording the event streams of lots %s", self.recorder.lot_ids)
-        self.recorder.run_forever(self._stop.is_set, block_ms=500)
+        while not self._stop.is_set():
+            self.recorder.run_forever(self._deadline(LOT_RELOAD_SECONDS), block_ms=500)
+            self.follow_new_lots()
+
+    def follow_new_lots(self) -> list[int]:
+        """Start recording the streams of lots added since the worker started."""
+        try:
+            new = self.recorder.follow(lot_ids(self.runtime))
+        except (redis.RedisError, OperationalError) as exc:
+            log.warning("lots not reloaded: %s", exc)
+            return []
+        if new:
+            log.info("worker now also records lots %s", new)
+        return new
+
+    def _deadline(self, seconds: float) -> Callable[[], bool]:
+        end = time.monotonic() + seconds
+        return lambda: self._stop.is_set() or time.monotonic() >= end
 
     def stop(self) -> None:
         self._stop.set()

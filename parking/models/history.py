@@ -55,7 +55,7 @@ class LotEvent(Base):
     """The journal: one row per event of a lot's Redis stream, persisted once."""
 
     __tablename__ = "lot_event"
-    __table_args__ = (Index("ix_lot_event_lot_at", "lot_id", "at"),)
+    __table_args__ = (Index("ix_lot_event_lot_at", "lot_id", "at"), Index("ix_lot_event_lane_at", "lane_id", "at"))
     # SQLite assigns row ids only to an INTEGER PRIMARY KEY, so BIGINT there would never autoincrement.
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     event_uid: Mapped[str] = mapped_column(String(40), unique=True)
@@ -63,6 +63,7 @@ class LotEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
     plate: Mapped[str] = mapped_column(String(16), default="")
+    lane_id: Mapped[int | None]  # the lane the event happened at, when it names one (no foreign key: history)
     stream_id: Mapped[str] = mapped_column(String(32), default="")
     payload: Mapped[dict[str, Any]]
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus
+from .events import lane_of
 from .keys import RECORDER_GROUP, LotKeys
 from .store import from_ms
 
@@ -51,16 +52,25 @@ class Recorder:
     def __init__(self, client: redis.Redis, sessions: sessionmaker[Session], lot_ids: Iterable[int], *, consumer: str | None = None) -> None:
         self.redis = client
         self.sessions = sessions
-        self.lot_ids = list(lot_ids)
+        self.lot_ids: list[int] = []
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self.stats = RecorderStats()
-        for lot_id in self.lot_ids:
+        self._pending_drained = False
+        self.follow(lot_ids)
+
+    def follow(self, lot_ids: Iterable[int]) -> list[int]:
+        """Also record the streams of these lots (a lot added while running); returns the new ones."""
+        new = [lot_id for lot_id in lot_ids if lot_id not in self.lot_ids]
+        for lot_id in new:
             try:
                 self.redis.xgroup_create(LotKeys(lot_id).events, RECORDER_GROUP, id="0", mkstream=True)
             except redis.ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
-        self._pending_drained = False
+            self.lot_ids.append(lot_id)
+        if new:
+            self._pending_drained = False  # a new lot's stream may hold entries another member read
+        return new
 
     def run_once(self, *, block_ms: int | None = None, count: int = 500) -> int:
         """Record what is waiting, this consumer's pending entries first; return how many were handled."""
@@ -111,7 +121,8 @@ class Recorder:
         with self.sessions.begin() as db:
             db.add(LotEvent(
                 event_uid=fields["uid"], lot_id=lot_id, kind=fields["kind"], at=from_ms(fields["at"]),
-                plate=fields.get("plate", ""), stream_id=stream_id, payload={**data, "unapplied": error},
+                plate=fields.get("plate", ""), lane_id=lane_of(fields["kind"], data), stream_id=stream_id,
+                payload={**data, "unapplied": error},
             ))
 
     # -- one event -----------------------------------------------------------------------------------
@@ -123,6 +134,7 @@ class Recorder:
             kind=fields["kind"],
             at=from_ms(fields["at"]),
             plate=fields.get("plate", ""),
+            lane_id=lane_of(fields["kind"], data),
             stream_id=stream_id,
             payload=data,
         )

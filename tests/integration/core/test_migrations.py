@@ -27,7 +27,7 @@ def tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     dbmod.upgrade(empty_database_url)
     assert tables(empty_database_url) == TABLES
-    assert dbmod.current_revision(empty_database_url) == "0003"
+    assert dbmod.current_revision(empty_database_url) == "0004"
     dbmod.downgrade(empty_database_url, "0001")
     assert tables(empty_database_url) == TABLES - {"visitor"}
     dbmod.downgrade(empty_database_url, "base")
@@ -46,3 +46,28 @@ def test_models_and_migrations_agree(database_url):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_the_lane_of_events_recorded_before_0004_is_filled_in(empty_database_url):
+    import json
+
+    from sqlalchemy import text
+
+    dbmod.upgrade(empty_database_url, "0003")
+    engine = dbmod.make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO site (id, code, name, timezone, created_at) VALUES (1, 's', 'S', 'Asia/Shanghai', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO lot (id, site_id, code, name, address, public, settings, created_at) "
+                              "VALUES (1, 1, 'l', 'L', '', true, '{}', CURRENT_TIMESTAMP)"))
+            for uid, kind, payload in (("e1", "entered", {"session": {"lane": 5}}), ("e2", "exited", {"exit": {"lane": 6}}),
+                                       ("e3", "capacity_set", {"field": "1"})):
+                conn.execute(text("INSERT INTO lot_event (id, event_uid, lot_id, kind, at, plate, stream_id, payload, recorded_at) "
+                                  "VALUES (:id, :uid, 1, :kind, CURRENT_TIMESTAMP, '', '', :payload, CURRENT_TIMESTAMP)"),
+                             {"id": int(uid[1]), "uid": uid, "kind": kind, "payload": json.dumps(payload)})
+        dbmod.upgrade(empty_database_url)
+        with engine.connect() as conn:
+            lanes = dict(conn.execute(text("SELECT event_uid, lane_id FROM lot_event ORDER BY id")).all())
+    finally:
+        engine.dispose()
+    assert lanes == {"e1": 5, "e2": 6, "e3": None}

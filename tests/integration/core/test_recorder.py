@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from parking import db as dbmod
 from parking.models import LotEvent, ParkingSession, SessionStatus
 from parking.occupancy import RECORDER_GROUP, LotKeys
 from parking.occupancy.recorder import Recorder
@@ -68,3 +69,32 @@ def test_an_exit_whose_entry_never_reached_sql_still_keeps_the_stay(runtime, vil
     with runtime.sessions() as db:
         session = db.scalar(select(ParkingSession))
     assert (session.plate, session.status, session.entry_at) == ("粤B12345", SessionStatus.CLOSED, FIXED_NOW)
+
+
+def test_each_event_keeps_the_lane_it_happened_at(runtime, village):
+    lot = village.community_lot_id
+    east_in, east_out = village.lane("east-in").id, village.lane("east-out").id
+    runtime.store.admit(lot, village.outer_zone_id, "粤B12345", FIXED_NOW, lane_id=east_in)
+    runtime.store.release(lot, "粤B12345", FIXED_NOW + timedelta(minutes=5), lane_id=east_out)
+    runtime.store.journal(lot, "read_rejected", FIXED_NOW, data={"lane": east_in, "raw": "XX"})
+    Recorder(runtime.redis, runtime.sessions, [lot]).drain()
+    with runtime.sessions() as db:
+        rows = db.execute(select(LotEvent.kind, LotEvent.lane_id).where(LotEvent.kind != "capacity_set").order_by(LotEvent.id)).all()
+    assert [tuple(r) for r in rows] == [("entered", east_in), ("exited", east_out), ("read_rejected", east_in)]
+
+
+def test_a_worker_follows_a_lot_added_after_it_started(runtime, village):
+    from parking.models import Lot
+    from parking.worker import Worker
+
+    worker = Worker(runtime)
+    with dbmod.transaction(runtime.sessions) as db:
+        lot = Lot(site_id=village.site_id, code="new-lot", name="新停车场", settings={})
+        db.add(lot)
+        db.flush()
+        new_lot = lot.id
+    runtime.store.journal(new_lot, "read_rejected", FIXED_NOW, data={"raw": "XX"})
+    assert worker.follow_new_lots() == [new_lot]
+    assert worker.drain() == 1
+    with runtime.sessions() as db:
+        assert db.scalar(select(LotEvent.kind).where(LotEvent.lot_id == new_lot)) == "read_rejected"
