@@ -36,6 +36,15 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
     return number
 
 
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={value!r}: expected true or false")
+
+
 # (variable, default shown in the README, meaning). The README table is generated from this list.
 SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
     ("PARKING_INSTANCE_PATH", "./instance", "Folder for the SQLite file, the bundled Redis data, snapshots and the generated secret key."),
@@ -48,6 +57,7 @@ SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
     ("PARKING_MAX_PUSH_BYTES", "4194304", "Largest camera push body accepted, in bytes; larger ones get HTTP 413."),
     ("PARKING_DEDUPE_SECONDS", "10", "Repeated reads of one plate at one lane within this window are one event."),
     ("PARKING_SNAPSHOT_DAYS", "30", "Days camera snapshots (personal data) are kept under <instance>/snapshots before they are purged."),
+    ("PARKING_SECURE_COOKIES", "false", "Send the console's session cookie over HTTPS only; set true wherever the console is served over HTTPS."),
     ("PARKING_LOG_LEVEL", "INFO", "Python logging level."),
     ("PARKING_LANGUAGE", "zh_CN", "Default user-interface language (zh_CN or en)."),
 )
@@ -65,6 +75,7 @@ class Settings:
     max_push_bytes: int = 4 * 1024 * 1024
     dedupe_seconds: int = 10
     snapshot_days: int = 30
+    secure_cookies: bool = False
     log_level: str = "INFO"
     language: str = "zh_CN"
 
@@ -95,6 +106,7 @@ class Settings:
             max_push_bytes=_int(env.get("PARKING_MAX_PUSH_BYTES") or str(4 * 1024 * 1024), "PARKING_MAX_PUSH_BYTES", 1024),
             dedupe_seconds=_int(env.get("PARKING_DEDUPE_SECONDS") or "10", "PARKING_DEDUPE_SECONDS"),
             snapshot_days=_int(env.get("PARKING_SNAPSHOT_DAYS") or "30", "PARKING_SNAPSHOT_DAYS", 1),
+            secure_cookies=_bool(env.get("PARKING_SECURE_COOKIES") or "false", "PARKING_SECURE_COOKIES"),
             log_level=(env.get("PARKING_LOG_LEVEL") or "INFO").upper(),
             language=language,
         )

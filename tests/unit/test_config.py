@@ -29,9 +29,12 @@ def test_every_variable_is_read(tmp_path):
         "PARKING_DEDUPE_SECONDS": "0",
         "PARKING_LOG_LEVEL": "debug",
         "PARKING_LANGUAGE": "en",
+        "PARKING_SECURE_COOKIES": "yes",
+        "PARKING_SNAPSHOT_DAYS": "7",
     })
     assert (s.database_url, s.redis_url, s.timezone, s.secret_key) == ("postgresql+psycopg://u@h/db", "redis://127.0.0.1:6379/3", "Asia/Urumqi", "k")
     assert (s.web_bind, s.agent_bind, s.max_push_bytes, s.dedupe_seconds, s.log_level, s.language) == (("0.0.0.0", 8000), ("127.0.0.1", 9000), 2048, 0, "DEBUG", "en")
+    assert (s.secure_cookies, s.snapshot_days) == (True, 7)
 
 
 def test_the_readme_table_lists_every_setting():
@@ -49,6 +52,8 @@ def test_the_readme_table_lists_every_setting():
         ("PARKING_MAX_PUSH_BYTES", "lots", "PARKING_MAX_PUSH_BYTES='lots': expected a whole number"),
         ("PARKING_MAX_PUSH_BYTES", "10", "PARKING_MAX_PUSH_BYTES='10': must be at least 1024"),
         ("PARKING_LANGUAGE", "fr", "PARKING_LANGUAGE='fr': expected zh_CN or en"),
+        ("PARKING_SECURE_COOKIES", "maybe", "PARKING_SECURE_COOKIES='maybe': expected true or false"),
+        ("PARKING_SNAPSHOT_DAYS", "0", "PARKING_SNAPSHOT_DAYS='0': must be at least 1"),
     ],
 )
 def test_bad_values_name_the_variable(name, value, message):

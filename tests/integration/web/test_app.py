@@ -75,3 +75,17 @@ def test_pages_load_nothing_from_other_sites(client: FlaskClient, login) -> None
         html = client.get(url).get_data(as_text=True)
         assert "http://" not in html and "https://" not in html and 'src="//' not in html, url
         assert "<script>" not in html, url  # scripts are files under /static, allowed by the policy
+
+
+def test_the_session_cookie_is_https_only_when_configured(runtime: Runtime, village) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from tests.conftest import TEST_PASSWORD
+
+    plain = create_app(runtime.settings, runtime=runtime)
+    secure = create_app(replace(runtime.settings, secure_cookies=True), runtime=runtime)
+    assert (plain.config["SESSION_COOKIE_SECURE"], secure.config["SESSION_COOKIE_SECURE"]) == (False, True)
+    secure.config["WTF_CSRF_ENABLED"] = False
+    response = secure.test_client().post("/auth/login", data={"username": "admin", "password": TEST_PASSWORD})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies and all("Secure" in cookie for cookie in cookies)
