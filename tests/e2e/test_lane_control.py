@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -27,12 +26,10 @@ def agent(runtime, village, clock):  # type: ignore[no-untyped-def]
 def test_an_attendant_opens_the_gate_and_the_comet_heartbeat_carries_it(runtime, village, agent, clock):
     camera = CameraSimulator("VZ-HX-EAST-OUT", agent.url, clock=clock)
     lane = village.lane("east-out")
-    started = time.monotonic()
     command, heard = lane_commands.send(runtime.redis, village.community_lot_id, lane.id, "open", reason="访客未登记，物业确认放行", operator_id=1)
     assert heard == 1
     assert lane_commands.wait_for_ack(runtime.redis, command, timeout=1.0)["outcome"] == "queued"
     answer = camera.heartbeat()
-    assert time.monotonic() - started < 1.0
     assert answer.open_gate is True
     assert camera.heartbeat().open_gate is False  # executed once
     kinds = [f[b"kind"] for _, f in runtime.redis.xrange(LotKeys(village.community_lot_id).events)]
