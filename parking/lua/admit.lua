@@ -27,11 +27,8 @@ local dedupe = {KEYS[5], KEYS[6]}
 local duplicate = earlier_answer(dedupe)
 if duplicate then return duplicate end
 
-local capacity = redis.call("HGET", KEYS[2], zone)
-if not capacity then
-  return redis.error_reply("ERR unknown zone " .. zone .. " in " .. KEYS[2])
-end
-capacity = tonumber(capacity)
+local capacity = capacity_of(KEYS[2], zone)
+if not capacity then return unknown_zone(KEYS[2], zone) end
 local attempt = cjson.decode(session_json)
 
 local existing = redis.call("HGET", KEYS[3], plate)

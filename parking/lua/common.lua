@@ -36,6 +36,16 @@ local function journal(stream, maxlen, uid, kind, at, plate, data)
   redis.call("XADD", stream, "MAXLEN", "~", maxlen, "*", "uid", uid, "kind", kind, "at", at, "plate", plate, "data", data)
 end
 
+-- A zone's capacity, or nil when the capacity hash does not know the zone (see unknown_zone).
+local function capacity_of(cap, zone)
+  return tonumber(redis.call("HGET", cap, zone))
+end
+
+-- The error a script returns, changing nothing, for a zone without a capacity.
+local function unknown_zone(cap, zone)
+  return redis.error_reply("ERR unknown zone " .. zone .. " in " .. cap)
+end
+
 local function count(hash, field)
   return tonumber(redis.call("HGET", hash, field) or "0")
 end

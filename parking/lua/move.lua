@@ -17,11 +17,8 @@ local dedupe = {KEYS[5]}
 local duplicate = earlier_answer(dedupe)
 if duplicate then return duplicate end
 
-local capacity = redis.call("HGET", KEYS[2], target)
-if not capacity then
-  return redis.error_reply("ERR unknown zone " .. target .. " in " .. KEYS[2])
-end
-capacity = tonumber(capacity)
+local capacity = capacity_of(KEYS[2], target)
+if not capacity then return unknown_zone(KEYS[2], target) end
 
 local raw = redis.call("HGET", KEYS[3], plate)
 if not raw then
