@@ -41,9 +41,20 @@ from http.client import HTTPException
 from typing import Callable
 
 from drivers import multipart
-from drivers.errors import DecodeError, DeviceRejectedError, DeviceTimeoutError, TransportError
-from drivers.hikvision import BARRIER_GATE_PATH, HikAnprEvent, barrier_gate_body, decode_anpr
+from drivers.errors import (
+    DecodeError,
+    DeviceRejectedError,
+    DeviceTimeoutError,
+    TransportError,
+)
+from drivers.hikvision import (
+    BARRIER_GATE_PATH,
+    HikAnprEvent,
+    barrier_gate_body,
+    decode_anpr,
+)
 from drivers.http_ingress import JSON_UTF8, PushIngress, PushReply, PushRequest
+from drivers.interfaces import PushingDevice
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +115,7 @@ def digest_opener(base_url: str, username: str, password: str,
     return urllib.request.build_opener(urllib.request.ProxyHandler({}), _DigestOnce(passwords), *extra_handlers)
 
 
-class HikvisionCamera:
+class HikvisionCamera(PushingDevice):
     """Plate reader (through a :class:`HikvisionPushHub`) and gate (ISAPI ``barrierGate``, HTTP Digest).
 
     ``timeout`` applies to each socket operation (connect, send, wait for the answer) of a command.
@@ -133,15 +144,6 @@ class HikvisionCamera:
 
     def __repr__(self) -> str:
         return f"<HikvisionCamera {self.base_url} channel={self.channel} id={self.device_id!r}>"
-
-    def start(self) -> "HikvisionCamera":
-        return self
-
-    def stop(self) -> None:
-        pass
-
-    def online(self, within: float = 30.0) -> bool:
-        return self.last_heard is not None and self.clock() - self.last_heard <= within
 
     # ------------------------------------------------------------------------------------- gate
 

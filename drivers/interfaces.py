@@ -68,3 +68,20 @@ def read_from_hikvision(e: "HikAnprEvent", device: str) -> PlateRead:
                      confidence=e.confidence, at=e.date_time, event_id=f"{e.license}@{stamp}",
                      image=e.detection_picture, plate_image=e.plate_picture)
 
+
+
+class PushingDevice:
+    """Base of devices that reach us when they have something (push cameras): their hub serves them, so
+    starting and stopping one is nothing; online while heard within ``within`` seconds on ``clock``."""
+
+    clock: Callable[[], float]
+    last_heard: float | None
+
+    def start(self):  # type: ignore[no-untyped-def]  # returns the device itself
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    def online(self, within: float = 30.0) -> bool:
+        return self.last_heard is not None and self.clock() - self.last_heard <= within

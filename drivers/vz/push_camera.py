@@ -23,16 +23,23 @@ from typing import Callable
 from drivers import olm
 from drivers.errors import DecodeError
 from drivers.http_ingress import PushIngress, PushReply, PushRequest
+from drivers.interfaces import PushingDevice
 from drivers.vz.heartbeat import decode_heartbeat
-from drivers.vz.push import (HEARTBEAT_PATH, PLATE_RESULT_PATH, VzPlateResult, VzResponse, decode_plate_result,
-                             encode_response)
+from drivers.vz.push import (
+    HEARTBEAT_PATH,
+    PLATE_RESULT_PATH,
+    VzPlateResult,
+    VzResponse,
+    decode_plate_result,
+    encode_response,
+)
 
 log = logging.getLogger(__name__)
 
 ReadHandler = Callable[[VzPlateResult], "VzResponse | None"]
 
 
-class VzPushCamera:
+class VzPushCamera(PushingDevice):
     """Plate reader, gate (``info: ok`` or an IO pulse) and display (``serialData`` → OLM board)."""
 
     def __init__(self, serialno: str, *, on_read: ReadHandler | None = None, gate_io: int | None = None,
@@ -45,15 +52,6 @@ class VzPushCamera:
         self.last_heard: float | None = None
         self._pending = VzResponse()
         self._lock = threading.Lock()
-
-    def start(self) -> "VzPushCamera":
-        return self
-
-    def stop(self) -> None:
-        pass
-
-    def online(self, within: float = 30.0) -> bool:
-        return self.last_heard is not None and self.clock() - self.last_heard <= within
 
     # ----------------------------------------------------------------- commands for the next answer
 

@@ -75,9 +75,6 @@ class CameraLanes:
                 camera.on_read = None  # its lane was removed or disabled: keep the gate closed
         return len(lanes)
 
-    def lane(self, serial: str) -> LaneRef | None:
-        return self.lanes.all().get(serial)
-
     @staticmethod
     def _vz_read(serial: str, result: VzPlateResult) -> PlateRead:
         return PlateRead(
