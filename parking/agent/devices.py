@@ -94,6 +94,10 @@ class LaneDevices:
             gate = self.gates.get(lane_id)
         return None if gate is None else self._submit(None, "gate", gate.open)
 
+    def later(self, lane: LaneRef, what: str, action: Any) -> Future[None]:
+        """Run other work of a lane (storing its snapshots) in the same pool, off the camera's path."""
+        return self._submit(lane, what, action)
+
     def drain(self, timeout: float | None = None) -> bool:
         """Wait for every device action queued so far; False if some are still running at ``timeout``."""
         with self._lock:

@@ -127,7 +127,10 @@ class CameraLanes:
         log.info("lane %s: %s%s -> %s", lane.code, read.raw or "(no plate)", " (offline record)" if read.offline else "", decision.outcome)
         if self.devices is not None:
             self.devices.perform(lane, decision)
-        self._keep_snapshots(lane, read, images, decision, now)
+            # Decoding and re-encoding images costs tens of milliseconds: never before the gate opens.
+            self.devices.later(lane, "snapshot", lambda: self._keep_snapshots(lane, read, images, decision, now))
+        else:
+            self._keep_snapshots(lane, read, images, decision, now)
         return decision
 
     def _keep_snapshots(self, lane: LaneRef, read: PlateRead, images: dict[str, bytes | None], decision: LaneDecision, now: datetime) -> None:

@@ -65,6 +65,7 @@ def test_device_health_says_which_cameras_were_heard_within_30_seconds(runtime, 
 def test_snapshots_are_stored_linked_to_the_stay_and_purged_after_retention(runtime, village, agent, clock, tmp_path):
     camera = CameraSimulator("VZ-HX-EAST-IN", agent.url, clock=clock)
     assert camera.push_plate("粤B12345", with_image=True).open_gate
+    assert agent.devices.drain(timeout=5)  # snapshots are stored after the camera was answered
     Worker(runtime).drain()
     with runtime.sessions() as db:
         stay = db.scalar(select(ParkingSession))
