@@ -145,6 +145,7 @@ def test_latest_read_of_each_lane_with_plate_decision_and_time_in_the_lots_zone(
 
 def test_latest_read_through_the_agent_shows_its_snapshot(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     assert CameraSimulator("VZ-HX-EAST-IN", agent.url).push_plate("粤B12345", with_image=True).open_gate
+    assert agent.devices.drain(timeout=5)  # snapshots are stored after the camera was answered
     Worker(runtime).drain()
     login("attendant")
     card = _card(client.get("/console/lanes").get_data(as_text=True), village.lane("east-in").id)
