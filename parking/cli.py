@@ -299,8 +299,8 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
     Console().print(table)
 
 
-from .tariffs.cli import fee  # noqa: E402  (the tariff package defines its own commands)
-from .tariffs.commands import tariff  # noqa: E402
+from .commands.fee import fee  # noqa: E402  (commands with a module of their own, see parking/commands/)
+from .commands.tariffs import tariff  # noqa: E402
 
 main.add_command(fee)
 main.add_command(tariff)

@@ -4,9 +4,14 @@
 - `quote(tariff, stay, context) -> Quote` prices a stay (`parking.tariffs.engine`);
 - `describe(tariff, lang)` renders the published text (`parking.tariffs.describe`);
 - `parking.tariffs.calendar.WorkdayCalendar` says which days are workdays in China;
-- `parking.tariffs.reference` is the minute-by-minute evaluator the tests use as an oracle.
+- `parking.tariffs.reference` is the minute-by-minute evaluator the tests use as an oracle (and
+  `benchmarks/tariffs.py` as its baseline).
 
 The published tariffs of `shared/reference/tariffs.md` ship as documents in `examples/`.
+
+The package is pure: it imports the standard library, marshmallow and chinese_calendar, never the
+settings, the database, the models or the services. Tariff versions in SQL are
+`parking.services.tariffs`; the `parking fee` and `parking tariff` commands are in `parking.commands`.
 """
 
 from parking.tariffs.calendar import WorkdayCalendar

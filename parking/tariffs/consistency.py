@@ -1,8 +1,11 @@
 """Checks across the fields of a tariff document, run by `load_tariff` after marshmallow's checks.
 
-Each check raises `TariffError` with the path of the field to fix: bands must tile every kind of day
-without gap or overlap, ladders must be in order, names must refer to something, and no cap may be
-below the price of the first unit it caps.
+Each check raises `TariffError` with the path of the field to fix: the time zone must exist; bands
+must tile every kind of day without gap or overlap, or else duration brackets must rise to their
+period (and then bands, an opening fee, a full-day rule and caps are refused); ladders must be in
+order; names must refer to something; no cap may be below the price of the first unit it caps; and
+options must fit together (a short crossing needs its minutes, a daily benefit no opening fee or
+24 h restart, a flat fee without an entry record an amount).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Merchant coupons (商户优惠券): minutes off the stay, an amount off, a percentage off, or free.
 
 Limits come from the tariff's `coupons` policy: how many coupons one stay may use, how many minutes
-and how many fen they may take off in total. Coupons are applied in the order given; minutes first
-(they shorten the stay before it is priced), then percentages, amounts and free coupons on the fee.
+and how many fen they may take off in total. The first `max_count` coupons given are used, by kind:
+minutes first (they shorten the stay before it is priced), then percentages, amounts and free coupons
+on the fee; coupons of one kind in the order given.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The tariff document as typed, immutable values: what a lot charges, with no behaviour.
+"""The tariff document as typed, immutable values: what a lot charges, with lookups but no billing.
 
 A `Tariff` is built from JSON by `parking.tariffs.schema.load_tariff`, which validates it first; the
 engine (`parking.tariffs.engine`) and the published text (`parking.tariffs.describe`) read these
@@ -247,7 +247,8 @@ class Benefit:
     """A benefit a stay may claim (`kind`: new-energy vehicle, disabled driver): free minutes of
     chargeable time and/or a percentage off the fee. Free minutes are `deducted` (never billed) or
     `counted` (a stay within them is free), granted per `stay`, per calendar `day`, or on the
-    `first_stay_of_day` only, never past 24 h from the start of the stay."""
+    `first_stay_of_day` only; a grant is used up within 24 h of where it begins (see
+    `parking.tariffs.grants`)."""
 
     id: str
     kind: str

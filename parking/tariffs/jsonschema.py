@@ -1,7 +1,9 @@
-"""JSON Schema generated from the marshmallow schemas of a tariff document.
+"""JSON Schema (draft 2020-12) generated from marshmallow schemas, such as those of a tariff document.
 
 Covers the field types the tariff schemas use (strings with choices or patterns, integers with
-ranges, booleans, lists, dicts, nested schemas and the cap amount); nested schemas become `$defs`.
+ranges, booleans, lists, dicts and nested schemas); nested schemas become `$defs`. A custom field
+describes itself with a `json_schema()` method (see `parking.tariffs.schema.CapAmount`). This module
+knows nothing of tariffs: `parking.tariffs.schema` imports it, never the other way round.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ __all__ = ["schema_of"]
 
 
 def schema_of(schema: Schema, *, title: str, id_: str) -> dict[str, Any]:
+    """The JSON Schema of `schema`'s documents, with `title` and `$id` `id_`."""
     defs: dict[str, Any] = {}
     root = _object(schema, defs)
     return {
@@ -68,9 +71,10 @@ def _validators(field: fields.Field) -> dict[str, Any]:
 
 
 def _field(field: fields.Field, defs: dict[str, Any]) -> dict[str, Any]:
-    from parking.tariffs.schema import CapAmount
-
-    if isinstance(field, fields.Nested):
+    own = getattr(field, "json_schema", None)
+    if callable(own):
+        out = own()
+    elif isinstance(field, fields.Nested):
         out = _ref(field.schema, defs)
     elif isinstance(field, fields.List):
         out = {"type": "array", "items": _field(field.inner, defs)}
@@ -84,9 +88,6 @@ def _field(field: fields.Field, defs: dict[str, Any]) -> dict[str, Any]:
         out = {"type": "integer"}
     elif isinstance(field, fields.String):
         out = {"type": "string"}
-    elif isinstance(field, CapAmount):
-        amount = {"type": "integer", "minimum": 0}
-        out = {"anyOf": [amount, {"type": "array", "items": amount, "minItems": 1}]}
     else:  # pragma: no cover - a new field type must be added here
         raise TypeError(f"no JSON Schema for {type(field).__name__}")
     out.update(_validators(field))

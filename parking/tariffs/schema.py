@@ -1,9 +1,10 @@
 """Validation of tariff documents (JSON) with marshmallow, and `load_tariff` building a `Tariff`.
 
 Field-level checks (types, ranges, known names) are marshmallow's; checks across fields (bands tiling
-each kind of day, ladders in order, caps not below the first unit) live in
-`parking.tariffs.consistency`. Every failure becomes one `TariffError` naming the field path.
-The JSON Schema of the same document is `json_schema()`, generated from these marshmallow schemas.
+each kind of day or brackets rising to their period, ladders in order, caps not below the first unit)
+live in `parking.tariffs.consistency`. Every failure becomes one `TariffError` naming the field path.
+The JSON Schema of the same document is `json_schema()`, generated from these marshmallow schemas by
+`parking.tariffs.jsonschema`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from parking.tariffs.document import (
     VehicleClass,
 )
 from parking.tariffs.errors import TariffError
+from parking.tariffs.jsonschema import schema_of
 
 __all__ = ["FORMAT", "TariffSchema", "json_schema", "load_tariff"]
 
@@ -176,6 +178,11 @@ class CapAmount(fields.Field):
         if any(v < 0 for v in items):
             raise ValidationError("must not be negative")
         return tuple(items)
+
+    def json_schema(self) -> dict[str, Any]:
+        """Its JSON Schema, for `parking.tariffs.jsonschema`."""
+        amount = {"type": "integer", "minimum": 0}
+        return {"anyOf": [amount, {"type": "array", "items": amount, "minItems": 1}]}
 
 
 class CapSchema(Schema):
@@ -346,6 +353,4 @@ def load_tariff(doc: Mapping[str, Any]) -> Tariff:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a tariff document, generated from `TariffSchema`."""
-    from parking.tariffs.jsonschema import schema_of
-
     return schema_of(TariffSchema(), title="Parking tariff document", id_="https://parking.example/tariff-1.json")

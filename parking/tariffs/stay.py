@@ -55,7 +55,9 @@ class QuoteContext:
     - `paid_at`: the stay was paid at this time; leaving within the tariff's grace period costs
       nothing more, leaving later pays the extra time from the first unit, with no new free period;
     - `pass_until`: the vehicle's pass ends during the stay; the stay is free until then;
-    - `benefit_minutes_used_today`: free benefit minutes already used today by earlier stays.
+    - `benefit_minutes_used_today`: free benefit minutes already used today by earlier stays;
+    - `coupons`: merchant coupons handed in for the stay (`parking.tariffs.coupons`);
+    - `calendar`, `tz`: the lot's workday calendar and time zone.
     """
 
     calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)

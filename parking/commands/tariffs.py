@@ -1,8 +1,8 @@
 """`parking tariff publish|list`: versions of tariff documents in SQL, from the command line.
 
 The group is registered into the main `parking` group by `parking.cli`. The SQL side lives in
-`parking.services.tariffs`; it is imported when a command runs, so the pure tariff package does not
-load the database layer.
+`parking.services.tariffs`; it, the settings, the database layer and the models are imported only
+when a command runs, not when the `parking` group is built.
 """
 
 from __future__ import annotations

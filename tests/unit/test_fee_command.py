@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from parking.tariffs.cli import fee
+from parking.commands.fee import fee
 from parking.tariffs.examples import DIRECTORY
 
 NANTONG = str(DIRECTORY / "08-nantong-class2.json")

@@ -1,7 +1,8 @@
-"""`parking fee`: quote a stay from the command line, as a table or as JSON.
+"""`parking fee`: quote a stay under a tariff document from the command line, as a table or as JSON.
 
 The command is registered into the main `parking` group by `parking.cli`; it is a plain click
-command so it can also be run and tested on its own.
+command so it can also be run and tested on its own. It reads a file and needs no instance: the
+quote is the pure `parking.tariffs` engine's.
 """
 
 from __future__ import annotations
