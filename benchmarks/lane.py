@@ -28,18 +28,17 @@ without TCP_NODELAY, so once the client's kernel delays its ACKs, the body waits
 (about 40 ms on Linux). No worker runs (in production it is another process), and log records below
 WARNING are not emitted.
 
-    python benchmarks/lane.py [--n 2000] [--warmup 200] [--idle-ms 100] [--burst 50] [--redis-url URL]
+    python benchmarks/lane.py [--n 2000] [--warmup 200] [--idle-ms 100] [--burst 50] [--redis-url URL] [--json]
 
 Without --redis-url a bundled redis-server is started in the temporary instance folder. With one,
 its database must be empty (the demo lots get ids 1 and 2); the lots' keys are deleted at the end.
+With --json it prints one JSON object instead of the table (keys in benchmarks/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import platform
 import random
 import statistics
 import tempfile
@@ -63,6 +62,8 @@ from parking.occupancy import LotKeys
 from parking.runtime import Runtime
 from parking.seed import DemoLane, DemoVillage, publish_capacities, seed_demo
 from simulators.camera import CameraSimulator
+
+from _report import add_json_option, machine, machine_text, print_json, public_url
 
 PASSWORD = "bench-password-1"
 ECHO_PATH = "/bench/echo"
@@ -104,6 +105,15 @@ class Timings:
         if p == 100:
             return max(self.latencies) / 1e6
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] / 1e6
+
+    def summary(self, echo: Timings) -> dict:
+        """The figures of the table's row, for --json; the ratios are to the echo baseline `echo`."""
+        return {
+            "requests": len(self.latencies),
+            **{f"p{p}_ms": round(self.ms(p), 4) for p in (50, 90, 99)},
+            "max_ms": round(self.ms(100), 4),
+            "ratio": {"p50": round(self.ms(50) / echo.ms(50), 3), "p99": round(self.ms(99) / echo.ms(99), 3)},
+        }
 
 
 class Connection:
@@ -264,7 +274,8 @@ def clear_lots(client: redis.Redis, lot_ids: list[int]) -> None:
             client.delete(*keys[start:start + 500])
 
 
-def run(folder: Path, redis_url: str | None, n: int, warmup: int, seed: int, idle: float, burst: int) -> None:
+def run(folder: Path, redis_url: str | None, n: int, warmup: int, seed: int, idle: float, burst: int,
+        as_json: bool = False) -> None:
     if redis_url:
         client = redis.Redis.from_url(redis_url)
         try:
@@ -313,6 +324,17 @@ def run(folder: Path, redis_url: str | None, n: int, warmup: int, seed: int, idl
         if redis_url and lot_ids:
             clear_lots(runtime.redis, lot_ids)
         runtime.close()
+    if as_json:
+        both = entries.merged(exits)
+        print_json("lane", {"n": n, "warmup": warmup, "idle_ms": idle * 1000, "burst": burst, "seed": seed,
+                            "redis_url": public_url(redis_url)},
+                   redis_version=redis_version, wall_s=round(wall, 3), baseline="echo", echo=echo.summary(echo),
+                   entries={**entries.summary(echo), "outcomes": dict(sorted(entries.outcomes.items()))},
+                   exits={**exits.summary(echo), "outcomes": dict(sorted(exits.outcomes.items()))},
+                   all=both.summary(echo), handler=handler_times.summary(echo),
+                   echo_reused_at_once=burst_echo.summary(echo) if burst_echo is not None else None,
+                   aim={"p99_ms": AIM_P99_MS, "met": both.ms(99) < AIM_P99_MS})
+        return
     report(n, warmup, idle, wall, url, redis_version, echo, entries, exits, handler_times, burst_echo)
 
 
@@ -336,7 +358,7 @@ def report(n: int, warmup: int, idle: float, wall: float, url: str, redis_versio
     console.print(table)
     console.print(f"{n:,} reads after {warmup:,} warm-up reads, each followed by one echo, in {wall:.1f} s; "
                   f"every connection idle at least {idle * 1000:.0f} ms before it is reused; "
-                  f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
+                  f"{machine_text(machine(redis_version))}")
     for label, t in (("entries", entries), ("exits", exits)):
         console.print(f"{label}: " + ", ".join(f"{k} × {v}" for k, v in sorted(t.outcomes.items())))
     p99 = both.ms(99)
@@ -353,17 +375,18 @@ def main() -> None:
                         help="least time a connection stays idle before its next request (a lane sees one car at a time)")
     parser.add_argument("--burst", type=int, default=50,
                         help="echoes on one connection reused at once, shown last (0: skip)")
+    add_json_option(parser)
     args = parser.parse_args()
-    if not 2 <= args.n <= 200_000:
-        parser.error(f"--n {args.n}: expected 2 to 200000 reads")
+    if not 4 <= args.n <= 200_000:
+        parser.error(f"--n {args.n}: expected 4 to 200000 reads (a percentile needs two entries and two exits)")
     if not 0 <= args.warmup <= 100_000:
         parser.error(f"--warmup {args.warmup}: expected 0 to 100000 reads")
     if not 0 <= args.idle_ms <= 10_000:
         parser.error(f"--idle-ms {args.idle_ms}: expected 0 to 10000")
-    if not 0 <= args.burst <= 10_000:
-        parser.error(f"--burst {args.burst}: expected 0 to 10000")
+    if not (args.burst == 0 or 2 <= args.burst <= 10_000):
+        parser.error(f"--burst {args.burst}: expected 0, or 2 to 10000")
     with tempfile.TemporaryDirectory(prefix="parking-bench-lane-") as folder:
-        run(Path(folder), args.redis_url, args.n, args.warmup, args.seed, args.idle_ms / 1000, args.burst)
+        run(Path(folder), args.redis_url, args.n, args.warmup, args.seed, args.idle_ms / 1000, args.burst, args.json)
 
 
 if __name__ == "__main__":
