@@ -60,7 +60,8 @@ from parking.agent.process import Agent
 from parking.config import Settings
 from parking.occupancy import LotKeys
 from parking.runtime import Runtime
-from parking.seed import DemoLane, DemoVillage, publish_capacities, seed_demo
+from parking.seed import DemoLane, DemoVillage, seed_demo
+from parking.services.capacities import publish_capacities
 from simulators.camera import CameraSimulator
 
 from _report import add_json_option, machine, machine_text, print_json, public_url

@@ -42,7 +42,7 @@ from parking.occupancy import LotKeys, OccupancyStore
 from parking.passes import PassFact
 from parking.policy import LotPolicy
 from parking.services.lane_reads import PlateRead, handle_read
-from parking.services.site import LaneRef, LotContext
+from parking.context import LaneRef, LotContext
 from parking.tariffs.examples import load_example
 
 from _report import add_json_option, print_json, public_url
@@ -156,14 +156,14 @@ def drive(store: OccupancyStore, counter: RoundTrips, plates: list[str], prefix:
     for step in range(len(plates) + INSIDE):
         now = first + step * STEP
         if step < len(plates):
-            read = PlateRead(plates[step], entry_lane.camera_serial, read_id=f"{prefix}{step}")
+            read = PlateRead(entry_lane.camera_serial, plates[step], "unknown", 96, None, f"{prefix}{step}")
             decision = entries.time(counter, lambda: handle_read(store, entry_lane, read, now))
             entries.outcomes[f"{decision.outcome} {decision.detail.get('class')}"] += 1
         if step >= INSIDE:
             n = step - INSIDE
             if n % 5 == 1:  # a temporary car (pass holders are n % 10 == 0) that paid at the kiosk a minute ago
                 store.pay(LOT, plates[n], 500, now - timedelta(minutes=1), method="qr")
-            read = PlateRead(plates[n], exit_lane.camera_serial, read_id=f"{prefix}{step}")
+            read = PlateRead(exit_lane.camera_serial, plates[n], "unknown", 96, None, f"{prefix}{step}")
             decision = exits.time(counter, lambda: handle_read(store, exit_lane, read, now))
             exits.outcomes[f"{decision.outcome} {decision.detail.get('reason')}"] += 1
     return entries, exits

@@ -27,6 +27,7 @@ from datetime import datetime
 
 from drivers import multipart
 from drivers.errors import DecodeError
+from drivers.interfaces import PlateRead
 
 BARRIER_GATE_PATH = "/ISAPI/Parking/channels/{channel}/barrierGate"
 GATE_MODES = ("open", "close", "lock", "unlock")
@@ -143,6 +144,15 @@ def encode_anpr(event: HikAnprEvent) -> tuple[bytes, str]:
         parts.append(multipart.Part("detectionPicture.jpg", event.detection_picture, "detectionPicture.jpg",
                                     "image/jpeg"))
     return multipart.build(parts)
+
+
+def plate_read(e: HikAnprEvent, device: str) -> PlateRead:
+    """The camera-neutral read of an ANPR alarm. An alarm has no id of its own: the plate and the
+    camera's ``dateTime`` name it, so a re-sent alarm has the same ``event_id``."""
+    stamp = e.date_time.isoformat() if e.date_time else ""
+    return PlateRead(device=device, license=e.license if e.has_plate else "", color=e.plate_color or "unknown",
+                     confidence=e.confidence, at=e.date_time, event_id=f"{e.license}@{stamp}",
+                     image=e.detection_picture, plate_image=e.plate_picture)
 
 
 def barrier_gate_body(mode: str = "open") -> bytes:

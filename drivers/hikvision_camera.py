@@ -1,6 +1,6 @@
 """Hikvision ANPR cameras as devices: one push hub per listening port, one object per camera.
 
-    camera A ─POST /ISAPI/anpr (multipart: anpr.xml + JPEGs)─┐               ┌─► HikvisionCamera(A).on_read(event)
+    camera A ─POST /ISAPI/anpr (multipart: anpr.xml + JPEGs)─┐               ┌─► HikvisionCamera(A).on_read(PlateRead)
     camera B ─POST /ISAPI/anpr───────────────────────────────►├─ PushIngress ─┤
                                                               └─ HikvisionPushHub (identify, dedupe) ─► camera B
     HikvisionCamera(A).open() ──PUT /ISAPI/Parking/channels/1/barrierGate (HTTP Digest)──► camera A
@@ -52,15 +52,15 @@ from drivers.hikvision import (
     HikAnprEvent,
     barrier_gate_body,
     decode_anpr,
+    plate_read,
 )
 from drivers.http_ingress import JSON_UTF8, PushIngress, PushReply, PushRequest
-from drivers.interfaces import PushingDevice
+from drivers.interfaces import PushingDevice, ReadHandler
 
 log = logging.getLogger(__name__)
 
 ANPR_PATH = "/ISAPI/anpr"
 IDENTIFY_BY = ("mac", "ip", "channel")
-ReadHandler = Callable[[HikAnprEvent], object]
 _BODY_IN_ERRORS = 300  # characters of a camera's error body quoted in an exception
 
 
@@ -294,7 +294,7 @@ class HikvisionPushHub:
             self._remember(key, ident, event.license)
         try:
             if cam.on_read is not None:
-                cam.on_read(event)
+                cam.on_read(plate_read(event, ident))
         except Exception:
             with self._lock:  # not seen: the camera's next attempt is passed on again
                 self._seen.pop(key, None)

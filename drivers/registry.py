@@ -2,7 +2,8 @@
 
 Grammar (``[...]`` optional; every query option is listed, anything else is refused)::
 
-    vz-http://HOST:PORT?serial=SN[&gate_io=N&pulse_ms=500&board=0]   camera pushes to us on HOST:PORT
+    vz-http://HOST:PORT?serial=SN[&gate_io=N&pulse_ms=500&board=0&key=K&allow=ADDR,NET]
+                                                                    camera pushes to us on HOST:PORT
     vz-tcp://HOST[:8131][?gate_io=0&pulse_ms=500&images=1]          we connect to the camera
     modbus-rtu://SERIAL_PATH?[baudrate=9600&unit=1&coil=0&close_coil=1&stop_coil=2&loop_input=0
                               &arm_input=1&pulse_ms=500&timeout=0.5]
@@ -15,7 +16,9 @@ Grammar (``[...]`` optional; every query option is listed, anything else is refu
 ``SERIAL_PATH`` is an absolute device path (``modbus-rtu:///dev/ttyUSB0``: three slashes) or, after
 ``serial=``, any pyserial URL (``olm://?serial=loop://``, ``olm://?serial=socket://10.0.0.9:4001``).
 ``coil`` is the relay wired to the gate's OPEN contact; ``close_coil`` / ``stop_coil`` may be ``none``.
-``vz-http`` cameras on the same HOST:PORT share one :class:`drivers.vz.push_camera.VzPushHub`, found
+``vz-http``: ``allow`` lists the source addresses or networks the camera may push from (loopback when
+absent), ``key`` the secret its push URLs carry as ``?key=K`` (the agent derives one per camera when
+absent). ``vz-http`` cameras on the same HOST:PORT share one :class:`drivers.vz.push_camera.VzPushHub`, found
 in ``Registry.hubs``; the caller starts it (``hub.start()``) once every camera is registered.
 
 ``hik-http``: the camera pushes ANPR alarms to ``listen`` (its "HTTP listening" host, port and ``path``)
@@ -120,12 +123,19 @@ class Registry:
 
 def _vz_http(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
     from drivers.vz.push_camera import VzPushHub
-    u = parse_device_url(url, {"serial", "gate_io", "pulse_ms", "board"})
+    from drivers.vz.push_camera import parse_allow
+    u = parse_device_url(url, {"serial", "gate_io", "pulse_ms", "board", "key", "allow"})
     _require_host(u, "vz-http://0.0.0.0:8090?serial=SN123")
     if not u.options.get("serial"):
         raise UnsupportedURLError("vz-http URL needs serial=<camera serial number>")
-    key = (u.host, u.port or 8090)
-    hub = reg.hubs.get(key) or reg.hubs.setdefault(key, VzPushHub(*key))
+    try:
+        parse_allow(u.options.get("allow", ""))
+    except ValueError as exc:
+        raise UnsupportedURLError(f"vz-http URL: {exc}") from None
+    where = (u.host, u.port or 8090)
+    hub = reg.hubs.get(where) or reg.hubs.setdefault(where, VzPushHub(*where))
+    kw.setdefault("key", u.options.get("key", ""))
+    kw.setdefault("allow", u.options.get("allow", ""))
     return hub.camera(u.options["serial"], gate_io=u.get_optional_int("gate_io", None),
                       pulse_ms=u.get_int("pulse_ms", 500), board_address=u.get_int("board", 0), **kw)
 

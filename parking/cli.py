@@ -34,7 +34,9 @@ def _migrated_settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .logs import configure_logging
+
+    configure_logging(settings)  # level and format, plates masked (PARKING_LOG_FULL_PLATES), long lines cut
 
 
 def _wait_for_signal() -> None:
@@ -127,18 +129,19 @@ def simulate(agent_url: str | None, seconds: float | None, interval: float, seed
     from . import db as dbmod
     from .demo import known_plates, street_lanes
 
-    settings = _migrated_settings()
+    settings = _migrated_settings().ensure_instance()
     _logging(settings)
+    host, port = settings.agent_bind
+    url = agent_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     engine = dbmod.make_engine(settings.database_url)
     try:
         with dbmod.make_session_factory(engine)() as db:
-            lanes, plates = street_lanes(db, settings.timezone, datetime.now(timezone.utc)), known_plates(db)
+            lanes = street_lanes(db, settings.timezone, datetime.now(timezone.utc), url, settings.secret_key.encode())
+            plates = known_plates(db)
     finally:
         engine.dispose()
     if not lanes:
         raise click.ClickException("no lane with a camera is configured: nothing to simulate")
-    host, port = settings.agent_bind
-    url = agent_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     traffic = LaneTraffic(lanes, url, seed, plates)
     click.echo(f"simulating {len(lanes)} lanes against {url}")
     deadline = None if seconds is None else time.monotonic() + seconds
@@ -210,25 +213,35 @@ def serve() -> None:
 # -- inspection ----------------------------------------------------------------------------------------
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def lanes(as_json: bool) -> None:
-    """List every lane with its lot, direction and camera serial."""
+@click.option("--agent-url", help="Base URL cameras reach the agent at (default: from PARKING_AGENT_BIND).")
+def lanes(as_json: bool, agent_url: str | None) -> None:
+    """List every lane with its lot, direction, camera serial and the camera's push and heartbeat URLs."""
+    from datetime import datetime, timezone
+
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
     from . import db as dbmod
+    from .agent.ingress import camera_urls
     from .models import DeviceKind, Lane
+    from .services.site import load_lanes, load_lots
 
-    settings = _migrated_settings()
+    settings = _migrated_settings().ensure_instance()
+    host, port = settings.agent_bind
+    base = (agent_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}").rstrip("/")
     engine = dbmod.make_engine(settings.database_url)
     try:
         with dbmod.make_session_factory(engine)() as session:
+            refs = {ref.id: ref for ref in load_lanes(session, load_lots(session, settings.timezone, datetime.now(timezone.utc))).values()}
             rows: list[dict[str, Any]] = []
             for lane in session.scalars(select(Lane).options(selectinload(Lane.devices), selectinload(Lane.lot)).order_by(Lane.id)):
                 camera = next((d for d in lane.devices if d.kind == DeviceKind.CAMERA), None)
+                urls = camera_urls(refs[lane.id], base, settings.secret_key.encode()) if lane.id in refs else {}
                 rows.append({
                     "id": lane.id, "code": lane.code, "name": lane.name, "lot_id": lane.lot_id, "lot": lane.lot.name,
                     "direction": lane.direction.value, "zone_id": lane.zone_id,
                     "camera_serial": camera.serial if camera else None, "enabled": lane.enabled,
+                    "push_url": urls.get("push_url"), "heartbeat_url": urls.get("heartbeat_url"), "allowed_sources": urls.get("allow"),
                 })
     finally:
         engine.dispose()
@@ -252,14 +265,24 @@ def reconcile_command(dry_run: bool) -> None:
     """Compare live state in Redis with SQL and repair it, printing every correction."""
     from datetime import datetime, timezone
 
-    from .runtime import Runtime
+    from .embedded_redis import EmbeddedRedisError
+    from .runtime import REDIS_UNAVAILABLE, Runtime
     from .services.reconcile import reconcile
     from .worker import Worker
 
     settings = _migrated_settings()
-    with Runtime.open(settings) as runtime:
-        recorded = Worker(runtime).drain()  # SQL first gets every event still in the streams
-        corrections = reconcile(runtime.sessions, runtime.store, datetime.now(timezone.utc), apply=not dry_run)
+    _logging(settings)
+    try:
+        # Beside a running demo or agent this attaches to their bundled redis-server (waiting while its
+        # owner restarts it) and leaves it running; it starts, and then stops, one only when none runs.
+        with Runtime.open(settings) as runtime:
+            click.echo(f"Redis: {runtime.describe_redis()}")
+            recorded = Worker(runtime).drain()  # SQL first gets every event still in the streams
+            corrections = reconcile(runtime.sessions, runtime.store, datetime.now(timezone.utc), apply=not dry_run)
+    except EmbeddedRedisError as exc:
+        raise click.ClickException(str(exc)) from None
+    except REDIS_UNAVAILABLE as exc:
+        raise click.ClickException(f"Redis is unreachable ({exc}); reconcile stopped: run it again when Redis answers") from None
     click.echo(f"recorded {recorded} pending events")
     for correction in corrections:
         click.echo(("would correct " if dry_run else "corrected ") + str(correction))
@@ -275,7 +298,7 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
     from datetime import datetime, timezone
 
     from . import db as dbmod
-    from .services.reconcile import find_zombies
+    from .services.zombies import find_zombies
 
     settings = _migrated_settings()
     engine = dbmod.make_engine(settings.database_url)

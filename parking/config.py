@@ -56,9 +56,11 @@ SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
     ("PARKING_AGENT_BIND", "127.0.0.1:8090", "Address of the camera ingress (parking agent, parking demo)."),
     ("PARKING_MAX_PUSH_BYTES", "4194304", "Largest camera push body accepted, in bytes; larger ones get HTTP 413."),
     ("PARKING_DEDUPE_SECONDS", "10", "Repeated reads of one plate at one lane within this window are one event."),
+    ("PARKING_COMMAND_SECONDS", "5", "A hand gate command (open, close, text) is delivered within this many seconds or expires and is never performed."),
     ("PARKING_SNAPSHOT_DAYS", "30", "Days camera snapshots (personal data) are kept under <instance>/snapshots before they are purged."),
     ("PARKING_SECURE_COOKIES", "false", "Send the console's session cookie over HTTPS only; set true wherever the console is served over HTTPS."),
     ("PARKING_LOG_LEVEL", "INFO", "Python logging level."),
+    ("PARKING_LOG_FULL_PLATES", "false", "Log plates whole; by default every plate in a log line is masked (粤B***45). Log messages are cut at 2,000 characters either way."),
     ("PARKING_LANGUAGE", "zh_CN", "Default user-interface language (zh_CN or en)."),
 )
 
@@ -74,9 +76,11 @@ class Settings:
     agent_bind: tuple[str, int] = ("127.0.0.1", 8090)
     max_push_bytes: int = 4 * 1024 * 1024
     dedupe_seconds: int = 10
+    command_seconds: int = 5
     snapshot_days: int = 30
     secure_cookies: bool = False
     log_level: str = "INFO"
+    log_full_plates: bool = False
     language: str = "zh_CN"
 
     @property
@@ -105,9 +109,11 @@ class Settings:
             agent_bind=_bind(env.get("PARKING_AGENT_BIND") or "127.0.0.1:8090", "PARKING_AGENT_BIND"),
             max_push_bytes=_int(env.get("PARKING_MAX_PUSH_BYTES") or str(4 * 1024 * 1024), "PARKING_MAX_PUSH_BYTES", 1024),
             dedupe_seconds=_int(env.get("PARKING_DEDUPE_SECONDS") or "10", "PARKING_DEDUPE_SECONDS"),
+            command_seconds=_int(env.get("PARKING_COMMAND_SECONDS") or "5", "PARKING_COMMAND_SECONDS", 1),
             snapshot_days=_int(env.get("PARKING_SNAPSHOT_DAYS") or "30", "PARKING_SNAPSHOT_DAYS", 1),
             secure_cookies=_bool(env.get("PARKING_SECURE_COOKIES") or "false", "PARKING_SECURE_COOKIES"),
             log_level=(env.get("PARKING_LOG_LEVEL") or "INFO").upper(),
+            log_full_plates=_bool(env.get("PARKING_LOG_FULL_PLATES") or "false", "PARKING_LOG_FULL_PLATES"),
             language=language,
         )
 

@@ -23,18 +23,24 @@ from . import db as dbmod
 from .agent.process import Agent
 from .config import Settings
 from .models import ListEntry, Lot, LotEvent, PassPlate
+from .private import protect_instance, protect_sqlite
 from .runtime import Runtime
-from .seed import publish_capacities, seed_demo
+from .seed import seed_demo
+from .services.capacities import publish_capacities
+from .agent.ingress import camera_urls
 from .services.site import load_lanes, load_lots
 from .worker import Worker
 
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"
-def street_lanes(db: Session, default_tz: str, now: datetime) -> tuple[SimLane, ...]:
-    """The lanes of the instance with a camera, leaving out the inner gates of lots-in-lots."""
+def street_lanes(db: Session, default_tz: str, now: datetime, agent_url: str = "", secret: bytes = b"") -> tuple[SimLane, ...]:
+    """The lanes of the instance with a camera, leaving out the inner gates of lots-in-lots; with the
+    agent's URL and the instance secret, each with its camera's own push URL (and key)."""
     lanes = load_lanes(db, load_lots(db, default_tz, now))
-    return tuple(SimLane(l.code, l.lot_id, l.direction, l.camera_serial) for l in lanes.values() if l.parent_zone_id is None)
+    return tuple(SimLane(l.code, l.lot_id, l.direction, l.camera_serial,
+                         camera_urls(l, agent_url, secret).get("push_url", "") if agent_url else "")
+                 for l in lanes.values() if l.parent_zone_id is None)
 
 
 def known_plates(db: Session) -> tuple[str, ...]:
@@ -70,8 +76,10 @@ def run_demo(settings: Settings, *, traffic: bool, seconds: float | None, interv
              echo: Callable[[str], None] = print) -> list[dict[str, object]]:
     started = datetime.now(timezone.utc)
     settings = settings.ensure_instance()
+    protect_instance(settings.instance_path)
+    protect_sqlite(settings.database_url)  # created 0600 before the migrations write it
     dbmod.upgrade(settings.database_url)
-    runtime = Runtime.open(settings)
+    runtime = Runtime.open(settings)  # owns the bundled redis-server, or attaches to the one running
     stop = threading.Event()
     web_server = None
     agent = worker = None
@@ -86,13 +94,14 @@ def run_demo(settings: Settings, *, traffic: bool, seconds: float | None, interv
         web_server = _start_web(runtime)
         host, port = web_server.server_address[:2]
         echo(f"控制台 Console:        http://{host}:{port}/")
-        echo(f"相机推送 Camera ingress: {agent.url}/devicemanagement/php/plateresult.php")
+        echo(f"相机推送 Camera ingress: {agent.url}/devicemanagement/php/plateresult.php?key=… (each camera's URL: parking lanes --json)")
         echo(f"登录 Log in:           admin / {DEMO_PASSWORD}  (also manager, attendant)")
-        echo(f"Redis:                {runtime.redis_url}")
+        echo(f"Redis:                {runtime.describe_redis()}")
         echo(f"Database:             {settings.database_url}")
         if traffic:
             with runtime.sessions() as db:
-                generator = LaneTraffic(street_lanes(db, settings.timezone, started), agent.url, seed, known_plates(db))
+                generator = LaneTraffic(street_lanes(db, settings.timezone, started, agent.url, runtime.settings.secret_key.encode()),
+                                        agent.url, seed, known_plates(db))
         deadline = None if seconds is None else _monotonic() + seconds
         while not stop.is_set():
             if deadline is not None and _monotonic() >= deadline:
@@ -118,7 +127,7 @@ def run_demo(settings: Settings, *, traffic: bool, seconds: float | None, interv
     try:
         return summary(runtime, started)
     finally:
-        runtime.close()
+        runtime.close()  # stops the bundled redis-server only if this demo started it
 
 
 def _monotonic() -> float:

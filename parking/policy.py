@@ -43,6 +43,15 @@ class LotPolicy:
     renewal_grace_days: int = 3
     expiry_warning_days: int = 7
     zombie_days: int = 30
+    # Reads a lane holds for an attendant instead of deciding: below this confidence (0-100; cameras
+    # that report none send 0), or an offline record whose camera clock is more than
+    # ``clock_skew_seconds`` ahead of ours, older than ``offline_max_age_days``, or before the lot existed.
+    min_confidence: int = 50
+    clock_skew_seconds: int = 300
+    offline_max_age_days: int = 30
+    # A fee above this many fen is shown to an attendant to confirm instead of asked at the gate
+    # (a camera clock gone wrong must not bill a car for decades); 0 turns the check off.
+    max_fee_fen: int = 100_000
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> "LotPolicy":

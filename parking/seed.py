@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from .models import (
     Device, DeviceKind, Lane, LaneDirection, ListEntry, ListKind, Lot, Operator, ParkingPass, PassKind,
     PassPlate, PoolKind, Role, Site, Tariff, Zone, ZonePool,
 )
-from .occupancy import OccupancyStore
 from .passwords import hash_password
 from .tariffs import examples as tariff_examples
 
@@ -70,15 +69,16 @@ def seed_demo(db: Session, *, now: datetime, password: str | None = None, passwo
 
 
 def _create(db: Session, *, now: datetime, password_hash: str) -> None:
-    site = Site(code=DEMO_SITE, name="城中村示范片区", timezone="Asia/Shanghai")
+    opened = now - timedelta(days=365)  # the demo lots have run for a year: older camera records are plausible
+    site = Site(code=DEMO_SITE, name="城中村示范片区", timezone="Asia/Shanghai", created_at=opened)
     community = Lot(
         site=site, code="hx-community", name="和谐里小区", address="和谐里 1 号",
-        latitude=22.5431, longitude=114.0579,
+        latitude=22.5431, longitude=114.0579, created_at=opened,
         settings={"full_policy": "refuse_temporary", "zombie_days": 30, "no_entry_record": "hold"},
     )
     office = Lot(
         site=site, code="kj-office", name="科技园办公楼停车场", address="科技路 8 号",
-        latitude=22.5402, longitude=114.0551,
+        latitude=22.5402, longitude=114.0551, created_at=opened,
         settings={"full_policy": "refuse_temporary", "zombie_days": 30, "no_entry_record": "hold"},
     )
     outer = Zone(lot=community, code="outer", name="外场", capacity=40)
@@ -150,16 +150,3 @@ def _describe(db: Session, site: Site) -> DemoVillage:
         lanes=tuple(lanes),
         operators=operators,
     )
-
-
-def publish_capacities(db: Session, store: OccupancyStore) -> None:
-    """Copy every zone's and pool's capacity from SQL into the live store. SQL is the configuration of
-    record, so a capacity below the vehicles present is published all the same (and journaled)."""
-    zones: dict[int, dict[int, int]] = {}
-    pools: dict[int, dict[tuple[int, str], int]] = {}
-    for zone in db.scalars(select(Zone).options(selectinload(Zone.pools))):
-        zones.setdefault(zone.lot_id, {})[zone.id] = zone.capacity
-        for pool in zone.pools:
-            pools.setdefault(zone.lot_id, {})[(zone.id, pool.kind.value)] = pool.capacity
-    for lot_id, capacities in zones.items():
-        store.set_capacities(lot_id, capacities, pools.get(lot_id), force=True)

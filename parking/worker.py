@@ -13,7 +13,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy import select
 
 from .models import Lot
-from .occupancy.recorder import Recorder
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ def lot_ids(runtime: Runtime) -> list[int]:
 class Worker:
     def __init__(self, runtime: Runtime, *, consumer: str | None = None) -> None:
         self.runtime = runtime
-        self.recorder = Recorder(runtime.redis, runtime.sessions, lot_ids(runtime), consumer=consumer)
+        self.recorder = runtime.store.recorder(runtime.sessions, lot_ids(runtime), consumer=consumer)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

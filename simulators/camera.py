@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
@@ -52,6 +53,7 @@ class CameraSimulator:
         self.serialno = serialno
         self.host, self.port = parts.hostname, parts.port or 80
         self.path = parts.path if parts.path not in ("", "/") else PLATE_RESULT_PATH
+        self.query = f"?{parts.query}" if parts.query else ""  # the camera's key rides on every push
         self.clock = clock
         self.channel, self.device_name, self.ipaddr = channel, device_name, ipaddr
         self.timeout = timeout
@@ -156,7 +158,7 @@ class CameraSimulator:
     def _post(self, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
         if self._conn is None:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        self._conn.request("POST", path, body=body, headers={"Content-Type": content_type})
+        self._conn.request("POST", path + self.query, body=body, headers={"Content-Type": content_type})
         reply = self._conn.getresponse()
         data = reply.read()
         if reply.getheader("Connection", "").lower() == "close":
@@ -171,3 +173,33 @@ class CameraSimulator:
             self.log.ioctrls.append(resp.ioctrl)
         for chunk in resp.serial_data:
             self.log.serial_frames.extend(self._decoder.feed(chunk))
+
+
+class CometPoller:
+    """A camera in comet mode: it posts a heartbeat again as soon as each answer arrives (with a short
+    pause), so a hand command reaches it within moments. Use as a context manager around the action
+    that sends the command; the camera's log holds what it was told."""
+
+    def __init__(self, camera: CameraSimulator, pause: float = 0.02) -> None:
+        self.camera = camera
+        self.pause = pause
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> CameraSimulator:
+        self._thread = threading.Thread(target=self._run, name=f"comet:{self.camera.serialno}", daemon=True)
+        self._thread.start()
+        return self.camera
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.camera.heartbeat()
+            except TransportError:
+                pass
+            self._stop.wait(self.pause)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -25,6 +25,7 @@ class SimLane:
     lot_id: int
     direction: str
     camera_serial: str
+    push_url: str = ""  # the camera's own push URL (with its key); "" pushes to the agent URL's default path
 
 
 @dataclass
@@ -47,7 +48,7 @@ class LaneTraffic:
         self.rng = self.plates.rng
         self.seconds = 0.0  # the gates' own time: each passage takes 20 simulated seconds
         for lane in self.lanes:
-            self.cameras[lane.code] = CameraSimulator(lane.camera_serial, self.agent_url)
+            self.cameras[lane.code] = CameraSimulator(lane.camera_serial, lane.push_url or self.agent_url)
             self.boards[lane.code] = LedBoardSimulator()
             self.gates[lane.code] = GateSimulator()
         self.lot_ids = sorted({lane.lot_id for lane in self.lanes})

@@ -160,7 +160,8 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 @pytest.fixture
 def village(runtime: Runtime, password_hash: str):  # type: ignore[no-untyped-def]
     from parking.occupancy.recorder import Recorder
-    from parking.seed import publish_capacities, seed_demo
+    from parking.seed import seed_demo
+    from parking.services.capacities import publish_capacities
 
     with dbmod.transaction(runtime.sessions) as session:
         seeded = seed_demo(session, now=FIXED_NOW, password_hash=password_hash)

@@ -1,9 +1,8 @@
 """What the lane console shows of each lane: its camera's health and the latest read.
 
-Camera health comes from the hash the agent rewrites every few seconds in Redis
-(``LotKeys(lot).device(serial)``: ``online``, ``last_seen_ms``, ``lane``). A camera counts as online only
-while the agent says so *and* it was heard within ``ONLINE_SECONDS`` of now, so a hash left behind by an
-agent that stopped reads as offline rather than as a stale "online".
+Camera health is what the agent reports every few seconds (``OccupancyStore.devices``,
+``parking.occupancy.devices``: online only while the agent says so *and* heard within ``ONLINE_SECONDS``
+of now), shown here in the lot's time zone.
 
 The latest read is the newest decision event of the lane in the SQL journal (``lot_event``, whose
 ``lane_id`` the worker fills in: ``parking.occupancy.events``). The snapshot taken with a read is
@@ -14,26 +13,18 @@ the same moment on the same lane.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from parking.models import Lane, LotEvent
-from parking.occupancy import LotKeys
+from parking.occupancy import CameraHealth, OccupancyStore
 from parking.occupancy.events import READ_KINDS
 
 from .queries import camera_serial
-
-ONLINE_SECONDS = 30
-@dataclass(frozen=True)
-class CameraHealth:
-    serial: str
-    state: str  # online | offline | unknown (Redis could not be read)
-    last_seen: datetime | None = None  # in the lot's time zone; None if never heard
 
 
 @dataclass(frozen=True)
@@ -57,28 +48,12 @@ def _zone(lane: Lane, default_tz: str) -> ZoneInfo:
     return ZoneInfo(lane.lot.timezone or default_tz)
 
 
-def camera_health(client: redis.Redis, lanes: Sequence[Lane], now: datetime, default_tz: str) -> dict[int, CameraHealth]:
-    """Health of each lane's camera, by lane id, from one pipelined round trip."""
-    cameras = [(lane, camera_serial(lane)) for lane in lanes]
-    cameras = [(lane, serial) for lane, serial in cameras if serial]
-    try:
-        with client.pipeline(transaction=False) as pipe:
-            for lane, serial in cameras:
-                pipe.hgetall(LotKeys(lane.lot_id).device(serial))
-            hashes = pipe.execute()
-    except redis.RedisError:
-        return {lane.id: CameraHealth(serial, "unknown") for lane, serial in cameras}
-    health = {}
-    now_ms = int(now.timestamp() * 1000)
-    for (lane, serial), fields in zip(cameras, hashes):
-        seen_ms = fields.get(b"last_seen_ms")
-        last_seen = None
-        online = False
-        if seen_ms is not None and seen_ms.isdigit():
-            last_seen = datetime.fromtimestamp(int(seen_ms) / 1000, timezone.utc).astimezone(_zone(lane, default_tz))
-            online = fields.get(b"online") == b"1" and now_ms - int(seen_ms) <= ONLINE_SECONDS * 1000
-        health[lane.id] = CameraHealth(serial, "online" if online else "offline", last_seen)
-    return health
+def camera_health(store: OccupancyStore, lanes: Sequence[Lane], now: datetime, default_tz: str) -> dict[int, CameraHealth]:
+    """Health of each lane's camera, by lane id, from one round trip; last seen in the lot's time zone."""
+    cameras = [(lane, serial) for lane in lanes if (serial := camera_serial(lane))]
+    found = store.devices.health([(lane.lot_id, serial) for lane, serial in cameras], now)
+    return {lane.id: replace(h, last_seen=h.last_seen.astimezone(_zone(lane, default_tz)) if h.last_seen else None)
+            for (lane, _), h in zip(cameras, found)}
 
 
 def latest_reads(db: Session, lanes: Iterable[Lane], default_tz: str) -> dict[int, LastRead]:
@@ -121,8 +96,8 @@ def load_lanes(db: Session) -> list[Lane]:
     ))
 
 
-def lane_statuses(db: Session, client: redis.Redis, now: datetime, default_tz: str) -> list[LaneStatus]:
+def lane_statuses(db: Session, store: OccupancyStore, now: datetime, default_tz: str) -> list[LaneStatus]:
     lanes = load_lanes(db)
-    health = camera_health(client, lanes, now, default_tz)
+    health = camera_health(store, lanes, now, default_tz)
     reads = latest_reads(db, lanes, default_tz)
     return [LaneStatus(lane, health.get(lane.id), reads.get(lane.id)) for lane in lanes]

@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from drivers.errors import DecodeError
+from drivers.interfaces import PlateRead
 
 PLATE_RESULT_PATH = "/devicemanagement/php/plateresult.php"
 HEARTBEAT_PATH = "/devicemanagement/php/receivedeviceinfo.php"
@@ -82,6 +83,14 @@ class VzResponse:
     ioctrl: tuple[int, int, int] | None = None
     continue_offline_plateid: int | None = None
     manual_trigger: bool = False
+
+
+def plate_read(r: VzPlateResult, device: str | None = None) -> PlateRead:
+    """The camera-neutral read of a VZ result (push or TCP); ``device`` defaults to its serial number."""
+    return PlateRead(device=device or r.serialno, license=r.license if r.has_plate else "",
+                     color=COLOR_NAMES.get(r.color_type, "unknown"), confidence=r.confidence, at=r.timestamp,
+                     event_id=str(r.plateid) if r.plateid else "", offline=r.is_offline, fake=r.is_fake,
+                     image=r.image, plate_image=r.plate_image)
 
 
 # ----------------------------------------------------------------------------------------- field readers

@@ -1,7 +1,7 @@
 """A client connection to a VZ camera's TCP port: heartbeats, commands with replies, pushed results.
 
     VzTcpCamera ── reader thread ──► transport.read ─► PacketDecoder ─┬─ heartbeat  → last_heard
-         │                                                            ├─ ivs_result → on_result(VzPlateResult)
+         │                                                            ├─ ivs_result → on_read(PlateRead)
          │                                                            └─ reply      → the waiting request()
          └── request({"cmd": ...}) ─► transport.write, then waits for the reply with the same "cmd"
 
@@ -21,7 +21,8 @@ from typing import Any, Callable
 from drivers.errors import DeviceTimeoutError, TransportError
 from drivers.transport import TcpClientTransport
 from drivers.vz import tcp
-from drivers.vz.push import VzPlateResult
+from drivers.interfaces import ReadHandler
+from drivers.vz.push import plate_read
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,14 @@ class VzTcpCamera:
     """Plate reader and gate (camera IO output) reached over VZ TCP."""
 
     def __init__(self, host: str, port: int = tcp.DEFAULT_PORT, *,
-                 on_result: Callable[[VzPlateResult], None] | None = None,
+                 on_read: ReadHandler | None = None,
                  clock: Callable[[], float] = time.monotonic, request_timeout: float = 2.0,
                  gate_io: int = 0, pulse_ms: int = 500, subscribe_images: bool = True,
                  transport: TcpClientTransport | None = None) -> None:
         self.transport = transport or TcpClientTransport(host, port, clock=clock)
         self.transport.on_connect = self._on_connect
         self.clock = clock
-        self.on_result = on_result
+        self.on_read = on_read
         self.request_timeout = request_timeout
         self.gate_io, self.pulse_ms = gate_io, pulse_ms
         self.subscribe_images = subscribe_images
@@ -132,8 +133,8 @@ class VzTcpCamera:
             doc = packet.json()
             if tcp.is_result(doc):
                 result = tcp.decode_result(packet, self.serialno)
-                if self.on_result is not None:
-                    self.on_result(result)
+                if self.on_read is not None:
+                    self.on_read(plate_read(result))
                 return
         except Exception as exc:  # one bad packet must not stop the reader
             self._decode_error(exc)

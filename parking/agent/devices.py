@@ -18,8 +18,8 @@ from drivers import olm
 from drivers.errors import DriverError
 from drivers.registry import Registry
 
-from ..decisions import LaneDecision, board_lines
-from ..services.site import LaneRef
+from ..lane_display import LaneDecision, board_lines
+from ..context import LaneRef
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..services.site import LaneRef, LotContext, load_lanes, load_lots
+from ..context import LaneRef, LotContext
+from ..services.site import load_lanes, load_lots
 
 
 class LaneDirectory:

@@ -25,16 +25,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.interfaces import PlateRead
+
 from ..admission import EntryFacts, decide_entry
 from ..claims import Claim
-from ..decisions import LaneDecision, entry_decision, exit_decision, no_plate, rejected_read
+from ..lane_display import LaneDecision, entry_decision, exit_decision, held_read, no_plate, rejected_read
 from ..departure import PASS_CLASSES
-from ..occupancy import LotKeys, OccupancyStore, new_uid
+from ..occupancy import OccupancyStore, PlateFacts, facts_from_docs, new_uid
 from ..passes import standing
-from ..plates import NoPlate, Plate, PlateError, parse
-from ..services.lane_reads import PlateRead
-from ..services.lot_facts import PlateFacts, facts_from_docs
-from ..services.site import LaneRef
+from ..plates import NoPlate, Plate, PlateError, color_from_name, parse
+from ..private import ensure_private_dir, open_private, write_private_text
+from ..services.lane_reads import read_moment
+from ..context import LaneRef
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,7 @@ class LocalLot:
 
 class OfflineLanes:
     def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = ensure_private_dir(folder)  # copies of passes and lists: personal data
         self.journal_path = self.folder / "journal.jsonl"
         self.progress_path = self.folder / "journal.uploaded"
         self._lock = threading.Lock()
@@ -68,15 +69,7 @@ class OfflineLanes:
     # -- while online ------------------------------------------------------------------------------
     def snapshot(self, store: OccupancyStore, lot_id: int) -> None:
         """Copy the lot's plate facts and counts from Redis to memory and disk."""
-        keys = LotKeys(lot_id)
-        with store.redis.pipeline(transaction=False) as pipe:
-            for key in (keys.lists, keys.passes, keys.visitors):
-                pipe.hgetall(key)
-            lists, passes, visitors = pipe.execute()
-        facts: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for name, content in (("lists", lists), ("passes", passes), ("visitors", visitors)):
-            for plate, raw in content.items():
-                facts.setdefault(_text(plate), {})[name] = json.loads(raw)
+        facts = store.facts.all(lot_id)
         present, capacity, _ = store.counts(lot_id)
         with self._lock:
             inside = self.lots[lot_id].inside if lot_id in self.lots else {}
@@ -86,20 +79,25 @@ class OfflineLanes:
     def _save(self, lot_id: int) -> None:
         lot = self.lots[lot_id]
         path = self.folder / f"lot-{lot_id}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"lot_id": lot_id, "facts": lot.facts, "present": lot.present, "capacity": lot.capacity,
-                                   "inside": lot.inside}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        write_private_text(path, json.dumps({"lot_id": lot_id, "facts": lot.facts, "present": lot.present,
+                                             "capacity": lot.capacity, "inside": lot.inside}, ensure_ascii=False))
 
     # -- while offline -----------------------------------------------------------------------------
     def handle_read(self, lane: LaneRef, read: PlateRead, now: datetime) -> LaneDecision:
-        at = read.camera_time if read.offline and read.camera_time is not None else now
         try:
-            plate = parse(read.raw, read.color)
+            plate = parse(read.license, color_from_name(read.color))
         except PlateError as exc:
-            return rejected_read(str(exc))
+            return rejected_read(str(exc)[:200])
         if isinstance(plate, NoPlate):
             return no_plate(lane.direction)
+        policy = lane.lot.policy if lane.lot else None
+        if read.fake:
+            return held_read("fake_plate", plate.text)
+        if policy is not None and read.confidence < policy.min_confidence:
+            return held_read("low_confidence", plate.text)
+        at, distrust = read_moment(lane, read, now)
+        if distrust is not None:
+            return held_read(distrust, plate.text, {"camera_time": at.isoformat(), "received_at": now.isoformat()})
         with self._lock:
             lot = self.lots.get(lane.lot_id)
             if lot is None:
@@ -128,7 +126,7 @@ class OfflineLanes:
         session_uid = new_uid()
         record = {"uid": session_uid, "op": "entry", "lot": lane.lot_id, "lane": lane.id, "zone": lane.zone_id, "plate": plate.text,
                   "at": at.isoformat(), "claims": [c.to_json() for c in plan.claims], "on_open": plan.on_open,
-                  "color": plate.color.value, "kind": plate.kind.value, "camera": read.camera_serial, "read": read.read_id}
+                  "color": plate.color.value, "kind": plate.kind.value, "camera": read.device, "read": read.event_id}
         self._append(record)
         lot.inside[plate.text] = {"uid": session_uid, "class": plan.vehicle_class, "entry_at": at.isoformat()}
         lot.present[zone] = lot.present.get(zone, 0) + 1
@@ -146,7 +144,7 @@ class OfflineLanes:
         if not covered and policy.offline_exit == "hold":
             return exit_decision("needs_staff", plate.text)
         record = {"uid": new_uid(), "op": "exit", "lot": lane.lot_id, "lane": lane.id, "plate": plate.text, "at": at.isoformat(),
-                  "covered": covered, "camera": read.camera_serial, "read": read.read_id,
+                  "covered": covered, "camera": read.device, "read": read.event_id,
                   "session": lot.inside.get(plate.text, {}).get("uid", "")}
         self._append(record)
         lot.inside.pop(plate.text, None)
@@ -156,7 +154,7 @@ class OfflineLanes:
         return exit_decision("released", plate.text, None, detail={"offline": True, "arrears": not covered})
 
     def _append(self, record: Mapping[str, Any]) -> None:
-        with self.journal_path.open("a", encoding="utf-8") as f:
+        with open_private(self.journal_path, "a") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
             os.fsync(f.fileno())
@@ -209,6 +207,3 @@ class OfflineLanes:
         store.release(lot_id, plate, at, lane_id=int(record["lane"]), session_uid=session["uid"],
                       exit={"offline": True, "reason": "offline_pass" if record["covered"] else "offline_arrears", "fee_fen": 0})
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 import redis
 from sqlalchemy.exc import OperationalError
@@ -18,12 +19,12 @@ from drivers.hikvision_camera import HikvisionPushHub
 from drivers.vz.push_camera import VzPushHub
 
 from ..runtime import Runtime
-from ..seed import publish_capacities
+from ..services.capacities import publish_capacities
 from ..services import lot_facts
 from ..snapshots import SnapshotStore
 from .control import CommandListener, report_health
 from .devices import LaneDevices
-from .ingress import CameraLanes
+from .ingress import CameraLanes, camera_urls
 from .lanes import LaneDirectory
 from .offline import OfflineLanes
 
@@ -47,7 +48,7 @@ class Agent:
         self.hub = VzPushHub(host, port, max_body_bytes=runtime.settings.max_push_bytes)
         self.devices = LaneDevices()
         self.cameras = CameraLanes(runtime.store, self.lanes, self.hub, clock, offline=self.offline, snapshots=self.snapshots,
-                                   devices=self.devices)
+                                   devices=self.devices, secret=runtime.settings.secret_key.encode())
         self.ingress = PushIngress(host, port, self.hub.routes(), max_body_bytes=runtime.settings.max_push_bytes)
         self.commands = CommandListener(runtime.store, self.hub, lambda: self.lanes.all().values(), lambda: self.lanes.lots().keys(), clock,
                                         devices=self.devices)
@@ -58,6 +59,11 @@ class Agent:
     @property
     def url(self) -> str:
         return self.ingress.url
+
+    def camera_urls(self, serial: str) -> dict[str, Any]:
+        """The push and heartbeat URLs (with its key) to enter on the VZ camera of serial number ``serial``."""
+        lane = self.lanes.by_serial(serial)
+        return {} if lane is None else camera_urls(lane, self.url, self.runtime.settings.secret_key.encode())
 
     def start(self) -> "Agent":
         self.lanes.reload()
@@ -116,7 +122,7 @@ class Agent:
             self._hik_hubs.append(hub)
 
     def report_health(self) -> None:
-        report_health(self.runtime.store, self.hub, self.lanes.all().values(), self.clock())
+        report_health(self.runtime.store, self.hub, self.lanes.all().values(), self.clock(), cameras=self.devices.cameras)
 
     def _sync_loop(self) -> None:
         while not self._stop.wait(SYNC_SECONDS):

@@ -13,7 +13,7 @@ from typing import Any
 # Events that answer a plate read at a lane (the console's "latest read").
 READ_KINDS = (
     "entered", "entry_refused", "exited", "exit_held", "exit_unmatched", "exit_ambiguous",
-    "read_rejected", "no_plate", "moved", "move_refused",
+    "read_rejected", "read_held", "no_plate", "moved", "move_refused",
 )
 
 # Where each kind keeps the lane in its payload; the first path that holds a value wins.

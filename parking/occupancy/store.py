@@ -10,17 +10,27 @@ vehicle has (``parking.admission``), and the script takes the first one that fit
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
 from ..claims import Claim
+from .commands import CommandChannel
+from .devices import DeviceBoard
+from .facts import PlateFactCache
 from .keys import LotKeys
+from .moments import from_ms, new_uid, to_ms
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from .recorder import Recorder
+
+__all__ = ["CapacityError", "CoreResult", "Count", "OccupancyStore", "from_ms", "new_uid", "to_ms"]
 
 STREAM_MAXLEN = 1_000_000
 
@@ -29,20 +39,6 @@ def _script(name: str) -> str:
     """A script with the shared helpers of ``common.lua`` before it (Redis scripts cannot import)."""
     lua = resources.files("parking").joinpath("lua")
     return lua.joinpath("common.lua").read_text(encoding="utf-8") + lua.joinpath(f"{name}.lua").read_text(encoding="utf-8")
-
-
-def new_uid() -> str:
-    return uuid.uuid4().hex
-
-
-def to_ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()} given where an aware one is required")
-    return int(moment.timestamp() * 1000)
-
-
-def from_ms(ms: int | str) -> datetime:
-    return datetime.fromtimestamp(int(ms) / 1000, tz=timezone.utc)
 
 
 class CapacityError(ValueError):
@@ -85,8 +81,14 @@ class Count:
 
 
 class OccupancyStore:
+    """The one door to a lot's live state. Besides the scripts, three named parts: ``facts`` (the plate
+    facts lanes read), ``devices`` (camera health) and ``commands`` (hand commands to lanes)."""
+
     def __init__(self, client: redis.Redis, *, dedupe_seconds: int = 10, stream_maxlen: int = STREAM_MAXLEN) -> None:
         self.redis = client
+        self.facts = PlateFactCache(client)
+        self.devices = DeviceBoard(client)
+        self.commands = CommandChannel(client)
         self.dedupe_seconds = dedupe_seconds
         self.stream_maxlen = stream_maxlen
         self._admit = client.register_script(_script("admit"))
@@ -233,6 +235,32 @@ class OccupancyStore:
             approximate=True,
         )
         return event_uid
+
+    def rewrite(self, lot_id: int, sessions: Mapping[str, Mapping[str, Any]], occupancy: Mapping[str, int],
+                passes: Mapping[str, int]) -> None:
+        """Replace the lot's open sessions and counts in one MULTI/EXEC (``parking reconcile``'s repair):
+        ``occupancy`` by zone or ``zone:pool`` field, ``passes`` by pass id."""
+        keys = LotKeys(lot_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.open_sessions, keys.occupancy, keys.pass_occupancy)
+            if sessions:
+                pipe.hset(keys.open_sessions, mapping={p: json.dumps(dict(d), ensure_ascii=False, sort_keys=True) for p, d in sessions.items()})
+            if occupancy:
+                pipe.hset(keys.occupancy, mapping=dict(occupancy))
+            if passes:
+                pipe.hset(keys.pass_occupancy, mapping=dict(passes))
+            pipe.execute()
+
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+    def close(self) -> None:
+        self.redis.close()
+
+    def recorder(self, sessions: "sessionmaker[Session]", lot_ids: Iterable[int], *, consumer: str | None = None) -> "Recorder":
+        """The recorder that moves these lots' event streams into SQL (``parking worker``)."""
+        from .recorder import Recorder
+        return Recorder(self.redis, sessions, lot_ids, consumer=consumer)
 
     # -- reads ---------------------------------------------------------------------------------------
     def open_session(self, lot_id: int, plate: str) -> dict[str, Any] | None:

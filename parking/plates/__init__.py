@@ -12,7 +12,7 @@ Pure functions over values, standard library only; import everything from `parki
 from parking.plates.matching import Match, MatchKind, match_exit
 from parking.plates.parsing import PROVINCES, normalise, parse, virtual_plate
 from parking.plates.values import NoPlate, Plate, PlateColor, PlateError, PlateKind
-from parking.plates.vz import color_from_vz, kind_from_vz
+from parking.plates.vz import color_from_name, color_from_vz, kind_from_vz
 
 __all__ = [
     "PROVINCES",
@@ -23,6 +23,7 @@ __all__ = [
     "PlateColor",
     "PlateError",
     "PlateKind",
+    "color_from_name",
     "color_from_vz",
     "kind_from_vz",
     "match_exit",

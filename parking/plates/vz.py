@@ -1,4 +1,5 @@
-"""VZ / Zhenshi camera codes for plate colour (`colorType`) and plate type (`type`).
+"""Camera codes for plate colour and plate type: VZ / Zhenshi `colorType` (through the driver's one
+colour table, ``drivers.vz.push.COLOR_NAMES``) and `type`, and camera-neutral colour names.
 
 Mappings only; the push payload itself is decoded by the camera driver. Codes follow the VZ
 SDK header (`LC_*`, `LT_*`) and the HTTP push documentation (reference/protocols.md §1).
@@ -8,21 +9,10 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from drivers.vz.push import COLOR_NAMES
 from parking.plates.values import PlateColor, PlateKind
 
-__all__ = ["color_from_vz", "kind_from_vz"]
-
-_VZ_COLORS = MappingProxyType(
-    {
-        0: PlateColor.UNKNOWN,
-        1: PlateColor.BLUE,
-        2: PlateColor.YELLOW,
-        3: PlateColor.WHITE,
-        4: PlateColor.BLACK,
-        5: PlateColor.GREEN,
-        6: PlateColor.YELLOW_GREEN,
-    }
-)
+__all__ = ["color_from_name", "color_from_vz", "kind_from_vz"]
 
 _VZ_KINDS = MappingProxyType(
     {
@@ -62,7 +52,17 @@ def color_from_vz(color_type: int) -> PlateColor:
     text still decides the kind, and a missing colour hint is harmless.
     """
     code = _as_code(color_type)
-    return _VZ_COLORS.get(code, PlateColor.UNKNOWN) if code is not None else PlateColor.UNKNOWN
+    return color_from_name(COLOR_NAMES.get(code, "unknown")) if code is not None else PlateColor.UNKNOWN
+
+
+def color_from_name(name: str) -> PlateColor:
+    """Plate colour for a camera-neutral colour name (``drivers.interfaces.PlateRead.color``): ``blue``,
+    ``yellow-green`` / ``yellow_green`` / ``yellowGreen`` ...; anything else is UNKNOWN."""
+    key = "".join(ch for ch in str(name).lower() if ch.isalpha())
+    return _BY_NAME.get(key, PlateColor.UNKNOWN)
+
+
+_BY_NAME = MappingProxyType({c.value.replace("_", ""): c for c in PlateColor})
 
 
 def kind_from_vz(plate_type: int) -> PlateKind | None:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..departure import ExitFacts, ExitPlan, decide_exit
-from ..occupancy import OccupancyStore
 from ..plates import Plate
-from .lot_facts import plate_facts
-from .site import LotContext
+from .ports import LiveStore
+from ..context import LotContext
 
 
 class NotParkedError(LookupError):
@@ -42,8 +41,8 @@ class FeeEstimate:
         return self.plan.due_fen
 
 
-def fee_if_leaving(store: OccupancyStore, lot: LotContext, plate: Plate, at: datetime) -> FeeEstimate:
-    facts = plate_facts(store, lot.id, plate.text, with_session=True)
+def fee_if_leaving(store: LiveStore, lot: LotContext, plate: Plate, at: datetime) -> FeeEstimate:
+    facts = store.facts.for_plate(lot.id, plate.text, with_session=True)
     if facts.session is None:
         raise NotParkedError(f"plate {plate.text} is not parked in lot {lot.name or lot.id}")
     session = facts.session

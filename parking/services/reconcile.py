@@ -1,4 +1,4 @@
-"""Reconcile live state in Redis with the record in SQL, and find long-parked (zombie) vehicles.
+"""Reconcile live state in Redis with the record in SQL.
 
 SQL is the system of record. After the worker has drained every stream, each lot's open sessions in
 SQL and in Redis should be the same, and the counts in Redis should equal what those sessions hold.
@@ -13,21 +13,19 @@ recounted on the next run): the repair of one lot is one MULTI/EXEC.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import Lot, ParkingSession, Payment, SessionStatus
-from ..occupancy import LotKeys, OccupancyStore
+from ..occupancy import OccupancyStore
 from ..policy import LotPolicy
-from ..seed import publish_capacities
 from . import lot_facts
+from .capacities import publish_capacities
 
 
 @dataclass(frozen=True)
@@ -100,17 +98,7 @@ def reconcile_lot(db: Session, store: OccupancyStore, lot_id: int, *, apply: boo
         if pass_counts.get(field, 0) != passes.get(field, 0):
             corrections.append(Correction(lot_id, "pass_count", f"pass {field}", pass_counts.get(field, 0), passes.get(field, 0)))
     if apply and corrections:
-        keys = LotKeys(lot_id)
-        with store.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.open_sessions, keys.occupancy, keys.pass_occupancy)
-            if wanted:
-                pipe.hset(keys.open_sessions, mapping={p: json.dumps(d, ensure_ascii=False, sort_keys=True) for p, d in wanted.items()})
-            counts = {**{k: 0 for k in capacity if not k.endswith(":pools")}, **occupancy}
-            if counts:
-                pipe.hset(keys.occupancy, mapping=counts)
-            if passes:
-                pipe.hset(keys.pass_occupancy, mapping=dict(passes))
-            pipe.execute()
+        store.rewrite(lot_id, wanted, {**{k: 0 for k in capacity if not k.endswith(":pools")}, **occupancy}, passes)
     return corrections
 
 
@@ -137,30 +125,3 @@ def reconcile(sessions: sessionmaker[Session], store: OccupancyStore, now: datet
             with sessions() as db:
                 lot_facts.refresh(db, store, lot_id, LotPolicy.from_settings(settings), now)
     return corrections
-
-
-@dataclass(frozen=True)
-class Zombie:
-    lot_id: int
-    threshold_days: int
-    lot: str
-    plate: str
-    zone_id: int
-    entry_at: datetime
-    days: int
-    snapshot: str
-    session_uid: str
-
-
-def find_zombies(db: Session, now: datetime, *, days: int | None = None, lot_code: str | None = None, tz: str = "Asia/Shanghai") -> list[Zombie]:
-    """Open sessions older than the lot's ``zombie_days`` (or ``days``), oldest first."""
-    query = select(ParkingSession, Lot).join(Lot, Lot.id == ParkingSession.lot_id).where(ParkingSession.status == SessionStatus.OPEN)
-    if lot_code:
-        query = query.where(Lot.code == lot_code)
-    found = []
-    for row, lot in db.execute(query.order_by(ParkingSession.entry_at)):
-        threshold = days if days is not None else LotPolicy.from_settings(lot.settings).zombie_days
-        age = now - row.entry_at
-        if age >= timedelta(days=threshold):
-            found.append(Zombie(lot.id, threshold, lot.name, row.plate, row.zone_id, row.entry_at.astimezone(ZoneInfo(lot.timezone or tz)), age.days, row.entry_snapshot, row.uid))
-    return found

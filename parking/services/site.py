@@ -1,10 +1,9 @@
-"""The configuration a lane decision reads, loaded from SQL into plain values: lanes by camera serial,
-and for each lot its time zone, policy, tariff, workday calendar and zone tree."""
+"""The configuration a lane decision reads, loaded from SQL into the plain values of ``parking.context``:
+lanes by camera serial, and for each lot its time zone, policy, tariff, workday calendar and zone tree."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,55 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import CalendarOverride, DeviceKind, Lane, Lot, Zone
+from ..context import LaneRef, LotContext
 from ..policy import LotPolicy
 from ..tariffs import Tariff, WorkdayCalendar
 
 
 class SiteConfigError(ValueError):
     """The configuration in SQL cannot run a lane: the message names the lot, lane or tariff."""
-
-
-@dataclass(frozen=True)
-class LotContext:
-    id: int
-    name: str
-    tz: ZoneInfo
-    policy: LotPolicy = field(default_factory=LotPolicy)
-    tariff: Tariff | None = None
-    calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)
-    parents: dict[int, int | None] = field(default_factory=dict)
-
-    def inner_zones(self, zone_id: int) -> frozenset[int]:
-        """Every zone inside ``zone_id``, at any depth."""
-        found: set[int] = set()
-        frontier = [zone_id]
-        while frontier:
-            current = frontier.pop()
-            for child, parent in self.parents.items():
-                if parent == current and child not in found:
-                    found.add(child)
-                    frontier.append(child)
-        return frozenset(found)
-
-
-@dataclass(frozen=True)
-class LaneRef:
-    """What a lane controller knows about its lane."""
-
-    id: int
-    code: str
-    name: str
-    lot_id: int
-    zone_id: int
-    direction: str  # entry | exit
-    camera_serial: str
-    lot: LotContext | None = None
-    devices: tuple[tuple[str, str], ...] = ()  # (kind, URL) of every enabled device of the lane
-
-    @property
-    def parent_zone_id(self) -> int | None:
-        """Set for the inner gate of a lot-in-lot: the zone a car comes from (entry) or goes to (exit)."""
-        return self.lot.parents.get(self.zone_id) if self.lot else None
 
 
 def lot_tariff(db: Session, lot: Lot, now: datetime) -> Tariff | None:
@@ -96,6 +53,7 @@ def load_lots(db: Session, default_tz: str, now: datetime, *, lot_id: int | None
             tariff=lot_tariff(db, lot, now),
             calendar=WorkdayCalendar({**overrides[None], **overrides[lot.id]}),
             parents=parents[lot.id],
+            opened_at=lot.created_at,
         )
     return lots
 
@@ -113,5 +71,4 @@ def load_lanes(db: Session, lots: dict[int, LotContext]) -> dict[str, LaneRef]:
                     devices=tuple((d.kind.value, d.url) for d in lane.devices if d.enabled),
                 )
     return lanes
-
 

@@ -25,7 +25,7 @@ def agent(runtime, village, clock):  # type: ignore[no-untyped-def]
 
 
 def camera(agent: Agent, serial: str, clock: Clock) -> CameraSimulator:
-    return CameraSimulator(serial, agent.url, clock=clock)
+    return CameraSimulator(serial, agent.camera_urls(serial).get("push_url", agent.url), clock=clock)
 
 
 def texts(cam: CameraSimulator) -> list[str]:

@@ -14,7 +14,8 @@ from parking.config import Settings
 from parking.embedded_redis import EmbeddedRedis
 from parking.models import ParkingSession, SessionStatus
 from parking.runtime import Runtime
-from parking.seed import publish_capacities, seed_demo
+from parking.seed import seed_demo
+from parking.services.capacities import publish_capacities
 from parking.services.reconcile import reconcile
 from parking.worker import Worker
 from simulators.camera import CameraSimulator
@@ -46,7 +47,7 @@ def site(tmp_path, database_url, redis_server, password_hash, clock):  # type: i
 
 def push(agent: Agent, serial: str, plate: str, clock: Clock) -> bool:
     """A read by the lane's camera, which numbers its reads (plateid) one after another."""
-    camera = clock.cameras.setdefault((agent.url, serial), CameraSimulator(serial, agent.url, clock=clock))
+    camera = clock.cameras.setdefault((agent.url, serial), CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock))
     try:
         return camera.push_plate(plate).open_gate
     finally:

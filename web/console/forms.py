@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
-from ..lane_control import GATE_REASONS, OTHER_REASON, REASON_MAX_CHARS, TEXT_MAX_CHARS, undisplayable
+from parking.services.lane_commands import GATE_REASONS, OTHER_REASON, REASON_MAX_CHARS, TEXT_MAX_CHARS, undisplayable
 
 DETAIL_MAX_CHARS = REASON_MAX_CHARS - 20  # room for the chosen reason before the operator's words
 
@@ -23,14 +23,20 @@ assert REASON_LABELS.keys() == GATE_REASONS.keys()
 
 
 class GateForm(FlaskForm):
-    """抬杆 / 落杆: the pressed button sends ``action``; a reason from the list is required, "other" needs words."""
+    """抬杆 / 落杆: the pressed button sends ``action``; opening needs a reason from the list ("other" needs
+    words), closing may give one."""
 
     action = StringField(validators=[InputRequired(), AnyOf(("open", "close"))])
     # The page renders the choices itself (one form per lane), so a plain field checked against the list.
-    reason = StringField(_l("原因"), validators=[
-        InputRequired(message=_l("请选择抬杆或落杆的原因。")), AnyOf(tuple(GATE_REASONS), message=_l("请选择抬杆或落杆的原因。")),
-    ])
+    reason = StringField(_l("原因"))
     reason_detail = StringField(_l("说明"), validators=[Length(max=DETAIL_MAX_CHARS, message=_l("说明太长。"))])
+
+    def validate_reason(self, field: StringField) -> None:
+        if not (field.data or "").strip():
+            if self.action.data == "open":  # closing needs no reason
+                raise ValidationError(_l("请选择抬杆的原因。"))
+        elif field.data not in GATE_REASONS:
+            raise ValidationError(_l("请选择抬杆或落杆的原因。"))
 
     def validate_reason_detail(self, field: StringField) -> None:
         if self.reason.data == OTHER_REASON and not (field.data or "").strip():

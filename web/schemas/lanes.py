@@ -6,9 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from parking.services.lane_commands import ACTIONS
+from parking.services.lane_commands import ACTIONS, OUTCOMES, REASON_MAX_CHARS, TEXT_MAX_CHARS, LaneCommandError, validate as check_command
 
-from ..lane_control import REASON_MAX_CHARS, TEXT_MAX_CHARS, undisplayable
+from .fields import Id
 
 
 class LaneSchema(Schema):
@@ -23,7 +23,7 @@ class LaneSchema(Schema):
 
 
 class LaneQuerySchema(Schema):
-    lot_id = fields.Integer(metadata={"description": "Only the lanes of this lot"})
+    lot_id = Id(metadata={"description": "Only the lanes of this lot"})
 
 
 class LaneCommandSchema(Schema):
@@ -36,20 +36,15 @@ class LaneCommandSchema(Schema):
                          metadata={"description": "Text for the lane's board and voice (GB2312 characters); required for show_text"})
 
     @validates_schema
-    def _needs_reason_or_text(self, data: dict[str, Any], **_: Any) -> None:
-        action = data.get("action")
-        if action in {"open", "close"} and not data.get("reason", "").strip():
-            raise ValidationError("opening or closing a gate by hand needs a reason (抬杆原因)", "reason")
-        if action == "show_text":
-            if not data.get("text", "").strip():
-                raise ValidationError("a text to show is required", "text")
-            bad = undisplayable(data["text"])
-            if bad is not None:
-                raise ValidationError(f"character {bad!r} (U+{ord(bad):04X}) cannot be shown on the lane board (GB2312 only)", "text")
+    def _command_is_valid(self, data: dict[str, Any], **_: Any) -> None:
+        try:  # the one validation of a lane command, shared with the console and the CLI
+            check_command(data.get("action", ""), reason=data.get("reason", ""), text=data.get("text", ""))
+        except LaneCommandError as error:
+            raise ValidationError(str(error).partition(": ")[2], error.field) from None
 
 
 class LaneCommandAckSchema(Schema):
-    """A command sent to a lane and what its agent answered."""
+    """A command sent to a lane and its fate as the lane's agent reported it."""
 
     uid = fields.String(dump_only=True, metadata={"description": "The command's id, as journaled by the agent"})
     lane_id = fields.Integer(dump_only=True)
@@ -58,7 +53,13 @@ class LaneCommandAckSchema(Schema):
     reason = fields.String(dump_only=True)
     text = fields.String(dump_only=True)
     heard = fields.Integer(dump_only=True, metadata={"description": "How many agents received the command"})
-    acknowledged = fields.Boolean(dump_only=True, metadata={"description": "Whether the agent acknowledged it within a second"})
-    outcome = fields.String(dump_only=True, allow_none=True, metadata={
-        "description": "The agent's answer: queued (on its way to the devices) | unknown_lane | no_camera; null without an acknowledgement"})
-    acknowledged_at = fields.String(dump_only=True, allow_none=True, metadata={"description": "When the agent acknowledged it (ISO 8601)"})
+    acknowledged = fields.Boolean(dump_only=True, metadata={"description": "Whether the agent reported on it at all"})
+    outcome = fields.String(dump_only=True, metadata={
+        "description": "The command's fate: " + " | ".join(OUTCOMES) + ". delivered: the gate relay answered or the camera "
+                       "took it; expired: not delivered by its deadline, never performed; cancelled: withdrawn by a close; "
+                       "lane_offline: the lane's device is not heard from, nothing was queued; not_supported: the gate closes "
+                       "by its loop only; no_agent: no agent serves the lot; pending: no final report yet"})
+    delivered = fields.Boolean(dump_only=True)
+    outcome_at = fields.String(dump_only=True, allow_none=True, metadata={"description": "When the agent reported the outcome (ISO 8601)"})
+    deadline_seconds = fields.Float(dump_only=True, metadata={"description": "Delivered within this many seconds or never"})
+    detail = fields.Dict(dump_only=True, metadata={"description": "e.g. the uids a close cancelled, a device's error"})

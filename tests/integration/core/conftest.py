@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from parking.agent.process import Agent
-from parking.decisions import LaneDecision
+from parking.lane_display import LaneDecision
 from parking.services.lane_reads import PlateRead, handle_read
 
 from ...conftest import Clock
@@ -23,7 +23,7 @@ class Site:
     def read(self, lane_code: str, plate: str) -> LaneDecision:
         lane = next(l for l in self.agent.lanes.all().values() if l.code == lane_code)
         self._reads += 1
-        return handle_read(self.store, lane, PlateRead(raw=plate, camera_serial=lane.camera_serial, read_id=str(self._reads)), self.clock())
+        return handle_read(self.store, lane, PlateRead(device=lane.camera_serial, license=plate, color="unknown", confidence=96, at=None, event_id=str(self._reads)), self.clock())
 
     def refresh(self) -> None:
         self.agent.lanes.reload()

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from parking.models import ParkingSession, SessionStatus
 from parking.occupancy import LotKeys
-from parking.services.reconcile import find_zombies, reconcile
+from parking.services.reconcile import reconcile
+from parking.services.zombies import find_zombies
 from parking.worker import Worker
 
 from ...conftest import FIXED_NOW

@@ -6,7 +6,7 @@ import pytest
 
 from drivers import olm
 from drivers.errors import TransportError
-from drivers.vz.push import VzResponse
+from drivers.interfaces import ReadAnswer
 from drivers.vz.push_camera import VzPushHub
 from simulators.camera import CameraSimulator
 
@@ -18,9 +18,9 @@ def hub():
     h = VzPushHub("127.0.0.1", 0)
     reads = []
 
-    def decide(result):
-        reads.append(result)
-        return VzResponse(open_gate=result.license == "粤B12345")
+    def decide(read):
+        reads.append(read)
+        return ReadAnswer(open_gate=read.license == "粤B12345", lines=(read.license,))
 
     h.camera("SN1", on_read=decide)
     h.reads = reads
@@ -29,11 +29,13 @@ def hub():
     h.shutdown()
 
 
-def test_read_is_decided_by_the_lane_and_queued_text_rides_along(hub):
-    hub.cameras["SN1"].show_text(0, "粤B12345")
+def test_read_is_answered_with_its_own_decision_and_a_queued_hand_text_waits_for_the_heartbeat(hub):
+    hub.cameras["SN1"].show_text(0, "人工")
     cam = CameraSimulator("SN1", hub.ingress.url, clock=lambda: FIXED)
     assert cam.push_plate("粤B12345").open_gate is True
-    assert [f.cmd for f in cam.serial_frames] == [olm.CMD_SHOW_TEXT]
+    assert [f.cmd for f in cam.serial_frames] == [olm.CMD_SHOW_TEXT]  # the read's own line only
+    assert cam.heartbeat().open_gate is False
+    assert [f.cmd for f in cam.serial_frames] == [olm.CMD_SHOW_TEXT, olm.CMD_SHOW_TEXT]  # the hand text, with the heartbeat
     assert hub.cameras["SN1"].online()
 
 

@@ -30,7 +30,7 @@ def client(sim):
     results = queue.Queue()
     clock = FakeClock()
     host, port = sim.server_address
-    cam = VzTcpCamera(host, port, on_result=results.put, clock=clock)
+    cam = VzTcpCamera(host, port, on_read=results.put, clock=clock)
     cam.results, cam.fake_clock = results, clock
     cam.start()
     assert sim.wait_for(lambda: sim.subscribers == 1)
@@ -46,7 +46,7 @@ def test_client_learns_the_serial_and_subscribes(sim, client):
 def test_pushed_result_reaches_the_callback_with_its_image(sim, client):
     assert sim.push_plate("粤B12345", image=b"\xff\xd8jpeg") == 1
     read = client.results.get(timeout=2)
-    assert (read.serialno, read.license, read.image) == ("SN-TCP-1", "粤B12345", b"\xff\xd8jpeg")
+    assert (read.device, read.license, read.image) == ("SN-TCP-1", "粤B12345", b"\xff\xd8jpeg")
 
 
 def test_open_pulses_the_gate_io(sim, client):

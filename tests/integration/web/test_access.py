@@ -29,7 +29,7 @@ PARKED = "粤B12345"
 SNAPSHOT = f"1/{FIXED_NOW.date().isoformat()}/access-scene.jpg"
 # Arguments a route cannot answer without: the fee is quoted for a car parked in the lot; a snapshot is
 # served by the path it was stored under (``_store_snapshot``).
-REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}, "console.snapshot": {"path": SNAPSHOT}}
+REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}, "console.snapshot": {"path": SNAPSHOT}, "api.lane_command_state": {"uid": "0" * 32}}
 # What the lane commands answer to a POST with neither body nor CSRF token: refused for the request, not the role.
 ANSWER_WITHOUT_BODY = {"console.lane_gate": 400, "console.lane_text": 400, "api.send_lane_command": 422}
 

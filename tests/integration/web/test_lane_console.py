@@ -8,6 +8,7 @@ camera's next heartbeat carries the order to open the gate.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import timedelta
 from io import BytesIO
@@ -26,7 +27,7 @@ from parking.runtime import Runtime
 from parking.seed import DemoVillage
 from parking.snapshots import Snapshot, SnapshotStore
 from parking.worker import Worker
-from simulators.camera import CameraSimulator
+from simulators.camera import CameraSimulator, CometPoller
 from tests.conftest import FIXED_NOW
 
 from .conftest import csrf_token
@@ -114,7 +115,7 @@ def test_camera_the_agent_reports_offline_is_offline_even_if_heard_lately(app: F
 
 
 def test_camera_heard_by_a_running_agent_shows_online(client: FlaskClient, login, agent: Agent, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
-    CameraSimulator("VZ-HX-EAST-IN", agent.url).heartbeat()
+    CameraSimulator("VZ-HX-EAST-IN", agent.camera_urls("VZ-HX-EAST-IN")["push_url"]).heartbeat()
     agent.report_health()
     login("attendant")
     html = client.get("/console/lanes").get_data(as_text=True)
@@ -144,7 +145,7 @@ def test_latest_read_of_each_lane_with_plate_decision_and_time_in_the_lots_zone(
 
 
 def test_latest_read_through_the_agent_shows_its_snapshot(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
-    assert CameraSimulator("VZ-HX-EAST-IN", agent.url).push_plate("粤B12345", with_image=True).open_gate
+    assert CameraSimulator("VZ-HX-EAST-IN", agent.camera_urls("VZ-HX-EAST-IN")["push_url"]).push_plate("粤B12345", with_image=True).open_gate
     assert agent.devices.drain(timeout=5)  # snapshots are stored after the camera was answered
     Worker(runtime).drain()
     login("attendant")
@@ -158,18 +159,32 @@ def test_latest_read_through_the_agent_shows_its_snapshot(client: FlaskClient, l
 
 # -- the gate by hand ----------------------------------------------------------------------------------
 
-def test_opening_the_gate_is_delivered_audited_and_carried_by_the_cameras_heartbeat(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+def _camera(agent: Agent, serial: str) -> CameraSimulator:
+    return CameraSimulator(serial, agent.camera_urls(serial)["push_url"])
+
+
+def test_opening_the_gate_is_delivered_by_the_cameras_heartbeat_and_audited(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-out")
     login("attendant")
-    response = _gate(client, lane.id, "open", "visitor")
+    with CometPoller(_camera(agent, "VZ-HX-EAST-OUT")) as camera:
+        response = _gate(client, lane.id, "open", "visitor")
     assert response.status_code == 200
-    assert _flashes(response.get_data(as_text=True)) == ["东门出口：抬杆指令已下发。"]
+    assert _flashes(response.get_data(as_text=True)) == ["东门出口：抬杆指令已送达设备。"]
     [(action, target, detail, operator)] = _lane_audit(runtime)
     assert (action, target, operator) == ("lane.open", "east-out", _operator_id(runtime, "attendant"))
     assert {k: detail[k] for k in ("lane_id", "lot_id", "reason", "heard", "outcome")} == {
-        "lane_id": lane.id, "lot_id": lane.lot_id, "reason": "访客未登记", "heard": 1, "outcome": "queued",
+        "lane_id": lane.id, "lot_id": lane.lot_id, "reason": "访客未登记", "heard": 1, "outcome": "delivered",
     }
-    assert CameraSimulator("VZ-HX-EAST-OUT", agent.url).heartbeat().open_gate is True
+    assert sum(r.open_gate for r in camera.log.responses) == 1  # opened once, by the answer to one heartbeat
+
+
+def test_opening_a_lane_whose_camera_is_not_heard_says_so_and_queues_nothing(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    lane = village.lane("east-out")
+    login("attendant")
+    html = _gate(client, lane.id, "open", "visitor").get_data(as_text=True)
+    assert _flashes(html) == ["东门出口：车道设备离线，抬杆指令未发送，请到现场处理。"]
+    assert [d["outcome"] for _, _, d, _ in _lane_audit(runtime)] == ["lane_offline"]
+    assert _camera(agent, "VZ-HX-EAST-OUT").heartbeat().open_gate is False  # nothing waits to open it later
 
 
 def test_a_gate_command_is_journaled_by_the_agent_with_operator_and_reason(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
@@ -177,13 +192,14 @@ def test_a_gate_command_is_journaled_by_the_agent_with_operator_and_reason(clien
 
     lane = village.lane("east-out")
     login("manager")
-    _gate(client, lane.id, "close", "fault", "道闸抬起后不落")
+    html = _gate(client, lane.id, "close", "fault", "道闸抬起后不落").get_data(as_text=True)
+    assert _flashes(html) == ["东门出口：该车道道闸由地感自动落杆，无法远程落杆；已撤销 0 条未执行的抬杆指令。"]
     Worker(runtime).drain()
     with runtime.sessions() as db:
         event = db.scalar(select(LotEvent).where(LotEvent.kind == "lane_command"))
     assert event is not None
     assert {k: event.payload[k] for k in ("lane", "action", "reason", "operator", "outcome")} == {
-        "lane": lane.id, "action": "close", "reason": "设备故障：道闸抬起后不落", "operator": _operator_id(runtime, "manager"), "outcome": "queued",
+        "lane": lane.id, "action": "close", "reason": "设备故障：道闸抬起后不落", "operator": _operator_id(runtime, "manager"), "outcome": "not_supported",
     }
 
 
@@ -191,9 +207,9 @@ def test_without_an_agent_the_page_says_the_controller_did_not_answer(client: Fl
     lane = village.lane("east-out")
     login("attendant")
     html = _gate(client, lane.id, "open", "free").get_data(as_text=True)
-    assert _flashes(html) == ["东门出口：车道控制器未响应，抬杆指令可能未执行，请到现场确认。"]
+    assert _flashes(html) == ["东门出口：车道控制器未连接，抬杆指令未发送，请到现场确认。"]
     [(action, _, detail, _)] = _lane_audit(runtime)
-    assert (action, detail["heard"], detail["outcome"], detail["reason"]) == ("lane.open", 0, None, "免费放行")
+    assert (action, detail["heard"], detail["outcome"], detail["reason"]) == ("lane.open", 0, "no_agent", "免费放行")
 
 
 def test_other_reason_records_the_operators_words(client: FlaskClient, login, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
@@ -203,7 +219,7 @@ def test_other_reason_records_the_operators_words(client: FlaskClient, login, ru
 
 
 @pytest.mark.parametrize(("reason", "detail", "message"), [
-    ("", "", "请选择抬杆或落杆的原因。"),
+    ("", "", "请选择抬杆的原因。"),
     ("because", "", "请选择抬杆或落杆的原因。"),
     ("other", "   ", "选择“其他”时请填写说明。"),
 ])
@@ -245,13 +261,13 @@ def test_gate_command_needs_sign_in(client: FlaskClient, runtime: Runtime, villa
 def test_text_is_shown_and_spoken_at_the_lane(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-in")
     login("attendant")
-    html = client.post(f"/console/lanes/{lane.id}/text", data={"csrf_token": _token(client), "text": "请走左侧车道"}, follow_redirects=True).get_data(as_text=True)
-    assert _flashes(html) == ["东门入口：显示文字指令已下发。"]
-    camera = CameraSimulator("VZ-HX-EAST-IN", agent.url)
-    camera.heartbeat()
+    with CometPoller(_camera(agent, "VZ-HX-EAST-IN")) as camera:
+        html = client.post(f"/console/lanes/{lane.id}/text", data={"csrf_token": _token(client), "text": "请走左侧车道"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert _flashes(html) == ["东门入口：显示文字指令已送达设备。"]
     assert [frame.data[19:].decode("gb2312") for frame in camera.serial_frames if frame.cmd == 0x62] == ["请走左侧车道"]
     [(action, _, detail, _)] = _lane_audit(runtime)
-    assert (action, detail["text"], detail["outcome"]) == ("lane.show_text", "请走左侧车道", "queued")
+    assert (action, detail["text"], detail["outcome"]) == ("lane.show_text", "请走左侧车道", "delivered")
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -278,16 +294,19 @@ def test_lanes_page_in_english(client: FlaskClient, login, village: DemoVillage)
 def test_api_command_answers_with_the_agents_acknowledgement(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-out")
     login("attendant")
-    response = client.post(f"/api/v1/lanes/{lane.id}/commands", json={"action": "open", "reason": "访客未登记，物业确认"})
+    with CometPoller(_camera(agent, "VZ-HX-EAST-OUT")) as camera:
+        response = client.post(f"/api/v1/lanes/{lane.id}/commands", json={"action": "open", "reason": "访客未登记，物业确认"})
     assert response.status_code == 200
     body = response.get_json()
-    assert {k: body[k] for k in ("lane_id", "lot_id", "action", "reason", "heard", "acknowledged", "outcome")} == {
+    assert {k: body[k] for k in ("lane_id", "lot_id", "action", "reason", "heard", "acknowledged", "outcome", "delivered")} == {
         "lane_id": lane.id, "lot_id": lane.lot_id, "action": "open", "reason": "访客未登记，物业确认",
-        "heard": 1, "acknowledged": True, "outcome": "queued",
+        "heard": 1, "acknowledged": True, "outcome": "delivered", "delivered": True,
     }
-    assert len(body["uid"]) == 32 and body["acknowledged_at"]
+    assert len(body["uid"]) == 32 and body["outcome_at"] and body["deadline_seconds"] == 5
     assert [(a, d["command"]) for a, _, d, _ in _lane_audit(runtime)] == [("lane.open", body["uid"])]
-    assert CameraSimulator("VZ-HX-EAST-OUT", agent.url).heartbeat().open_gate is True
+    assert sum(r.open_gate for r in camera.log.responses) == 1
+    state = client.get(f"/api/v1/lanes/{lane.id}/commands/{body['uid']}").get_json()
+    assert (state["outcome"], state["action"], state["reason"]) == ("delivered", "open", "访客未登记，物业确认")
 
 
 def test_api_command_nobody_hears_is_503(client: FlaskClient, login, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
@@ -302,12 +321,10 @@ def test_api_command_nobody_hears_is_503(client: FlaskClient, login, runtime: Ru
     assert [(a, d["heard"]) for a, _, d, _ in _lane_audit(runtime)] == [("lane.close", 0)]
 
 
-def test_api_command_heard_but_not_acknowledged_within_a_second_is_202(client: FlaskClient, login, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
-    from parking.services import lane_commands
-
+def test_api_command_heard_but_not_reported_on_is_202_pending(app: Flask, client: FlaskClient, login, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-out")
-    silent_agent = runtime.redis.pubsub()
-    silent_agent.subscribe(lane_commands.channel(lane.lot_id))
+    app.config["PARKING_SETTINGS"] = replace(app.config["PARKING_SETTINGS"], command_seconds=1)
+    silent_agent = runtime.store.commands.subscribe([lane.lot_id])
     try:
         login("attendant")
         response = client.post(f"/api/v1/lanes/{lane.id}/commands", json={"action": "open", "reason": "访客"})
@@ -315,13 +332,30 @@ def test_api_command_heard_but_not_acknowledged_within_a_second_is_202(client: F
         silent_agent.close()
     assert response.status_code == 202
     body = response.get_json()
-    assert (body["heard"], body["acknowledged"], body["outcome"], body["acknowledged_at"]) == (1, False, None, None)
-    assert [(a, d["heard"], d["outcome"]) for a, _, d, _ in _lane_audit(runtime)] == [("lane.open", 1, None)]
+    assert (body["heard"], body["acknowledged"], body["outcome"], body["outcome_at"]) == (1, False, "pending", None)
+    assert [(a, d["heard"], d["outcome"]) for a, _, d, _ in _lane_audit(runtime)] == [("lane.open", 1, "pending")]
+
+
+def test_api_command_to_a_lane_whose_camera_is_not_heard_is_409_lane_offline(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    login("attendant")
+    response = client.post(f"/api/v1/lanes/{village.lane('east-out').id}/commands", json={"action": "open", "reason": "访客"})
+    assert (response.status_code, response.get_json()["outcome"], response.get_json()["delivered"]) == (409, "lane_offline", False)
+
+
+def test_an_open_the_camera_does_not_take_in_time_expires_and_is_never_performed(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    lane = village.lane("east-out")
+    camera = _camera(agent, "VZ-HX-EAST-OUT")
+    camera.heartbeat()  # heard, so online, but it does not poll again before the deadline
+    client.application.config["PARKING_SETTINGS"] = replace(client.application.config["PARKING_SETTINGS"], command_seconds=1)
+    login("attendant")
+    response = client.post(f"/api/v1/lanes/{lane.id}/commands", json={"action": "open", "reason": "访客"})
+    assert (response.status_code, response.get_json()["outcome"]) == (409, "expired")
+    assert camera.heartbeat().open_gate is False
 
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"action": "open"}, "reason"),
-    ({"action": "close", "reason": "   "}, "reason"),
+    ({"action": "open", "reason": "   "}, "reason"),
     ({"action": "lift", "reason": "访客"}, "action"),
     ({"reason": "访客"}, "action"),
     ({"action": "show_text"}, "text"),

@@ -113,6 +113,27 @@ def rejected_read(reason: str) -> LaneDecision:
     return LaneDecision(False, "rejected_read", ("车牌识别失败", "请联系管理员"), "请联系管理员", "", {"reason": reason})
 
 
+# Reads held for an attendant instead of decided: what the console says about each reason.
+HELD_REASONS = {
+    "fake_plate": "相机判定为假车牌",
+    "low_confidence": "识别置信度低于车道阈值",
+    "clock_future": "脱机记录时间晚于当前时间",
+    "clock_before_lot": "脱机记录时间早于停车场启用",
+    "clock_too_old": "脱机记录过旧",
+    "exit_before_entry": "出场时间早于入场时间",
+    "fee_needs_confirmation": "费用超出本场上限，需人工确认",
+}
+
+
+def held_read(reason: str, plate: str = "", detail: Mapping[str, Any] | None = None) -> LaneDecision:
+    """A read the lane does not decide by itself (``HELD_REASONS``): the gate stays closed and an
+    attendant looks at it."""
+    if reason not in HELD_REASONS:
+        raise ValueError(f"unknown held reason {reason!r}")
+    lines = tuple(t for t in (plate, "请稍候", "人工确认中") if t)
+    return LaneDecision(False, "held", lines, "请稍候,人工确认中", plate, {"reason": reason, **(detail or {})})
+
+
 def no_plate(direction: str) -> LaneDecision:
     """A vehicle without a readable plate: the QR flow gives it a virtual plate."""
     action = "入场" if direction == "entry" else "出场"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parking.decisions import entry_decision, exit_decision, format_duration, format_yuan, move_decision, no_plate, rejected_read
+from parking.lane_display import entry_decision, exit_decision, format_duration, format_yuan, move_decision, no_plate, rejected_read
 
 
 @pytest.mark.parametrize(
