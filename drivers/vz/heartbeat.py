@@ -19,6 +19,7 @@ from drivers import multipart
 from drivers.errors import DecodeError
 
 ONLINE_WITHIN_SECONDS = 30
+SERIAL_MAX = 128
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def decode_heartbeat(body: bytes, content_type: str) -> VzHeartbeat:
     serialno = fields.get("serialno", "").strip()
     if not serialno:
         raise DecodeError("heartbeat: field serialno missing or empty; expected the camera serial number")
+    if len(serialno) > SERIAL_MAX:
+        raise DecodeError(f"heartbeat: field serialno has {len(serialno)} characters; at most {SERIAL_MAX}")
     return VzHeartbeat(serialno=serialno, device_name=fields.get("device_name", ""),
                        ipaddr=fields.get("ipaddr", ""), port=_int(fields, "port", 80),
                        user_name=fields.get("user_name", ""), password=fields.get("pass_wd", ""),
@@ -56,7 +59,7 @@ def _int(fields: dict[str, str], key: str, default: int) -> int:
     value = fields.get(key, "").strip()
     if not value:
         return default
-    if not value.isascii() or not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
         raise DecodeError(f"heartbeat field {key}: expected an integer, got {value[:40]!r}")
     return int(value)
 

@@ -111,10 +111,12 @@ def _load_json(body: bytes, what: str) -> Any:
             raise DecodeError(f"{what}: body is neither UTF-8 nor GB18030 text (byte {exc.start})") from None
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nesting too deep"
-        pos = f" at char {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise DecodeError(f"{what}: body is not valid JSON ({detail}{pos})") from None
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):  # an integer of thousands of digits
+            raise DecodeError(f"{what}: a number in the body is too long") from None
+        raise DecodeError(f"{what}: body is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    except RecursionError:
+        raise DecodeError(f"{what}: body is not valid JSON (nesting too deep)") from None
 
 
 def _object(parent: Any, key: str, path: str) -> dict[str, Any]:
@@ -126,20 +128,36 @@ def _object(parent: Any, key: str, path: str) -> dict[str, Any]:
     return value
 
 
-def _str(obj: dict[str, Any], key: str, path: str, default: str | None = None) -> str:
+TEXT_MAX = 128  # characters of any text field; a plate (three joined for cross-border cars) is far shorter
+LICENSE_MAX = 40
+INT_RANGE = (-(2**31), 2**63 - 1)  # what a camera's integer fields (ids, codes, seconds) can hold
+
+
+def _str(obj: dict[str, Any], key: str, path: str, default: str | None = None, limit: int = TEXT_MAX) -> str:
     if key not in obj or obj[key] is None:
         if default is None:
             raise DecodeError(f"{path}: missing; expected a string")
         return default
     value = obj[key]
     if isinstance(value, (int, float)) and not isinstance(value, bool) and default is not None:
-        return str(value)
+        value = str(value)
     if not isinstance(value, str):
         raise DecodeError(f"{path}: expected a string, got {type(value).__name__}")
+    if len(value) > limit:
+        raise DecodeError(f"{path}: {len(value)} characters; at most {limit}")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise DecodeError(f"{path}: contains a lone surrogate, not text")
     return value
 
 
 def _int(obj: dict[str, Any], key: str, path: str, default: int | None = 0) -> int:
+    number = _int_value(obj, key, path, default)
+    if not INT_RANGE[0] <= number <= INT_RANGE[1]:
+        raise DecodeError(f"{path}: {str(number)[:20]}... is out of range")
+    return number
+
+
+def _int_value(obj: dict[str, Any], key: str, path: str, default: int | None) -> int:
     value = obj.get(key)
     if value is None:
         if default is None:
@@ -226,7 +244,7 @@ def plate_result_from_json(plate: dict[str, Any], *, serialno: str, channel: int
         channel=channel,
         device_name=device_name,
         ipaddr=ipaddr,
-        license=_str(plate, "license", f"{p}.license"),
+        license=_str(plate, "license", f"{p}.license", limit=LICENSE_MAX),
         color_type=_int(plate, "colorType", f"{p}.colorType"),
         plate_type=_int(plate, "type", f"{p}.type"),
         confidence=_int(plate, "confidence", f"{p}.confidence"),
