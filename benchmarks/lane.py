@@ -4,9 +4,10 @@ A full instance is set up the way `parking demo` does it (a temporary instance f
 to head, the demo village seeded, capacities published, a bundled redis-server) and a real
 `parking.agent.process.Agent` serves the VZ push path on its `PushIngress`. Simulated cameras, one
 keep-alive HTTP connection per lane, post real VZ plate-result JSON (`drivers.vz.push.encode_plate_result`
-of `simulators.camera.CameraSimulator.make_result`); the answer carries the gate command (`"info":"ok"`)
-and the LED/voice frames, so the time from the request's first byte written to the answer's last byte
-read is an upper bound of "push received → gate command on the wire". Bodies are encoded before the
+of `simulators.camera.CameraSimulator.make_result`) to the push URL the agent gives each camera (with
+its key, `Agent.camera_urls`); the answer carries the gate command (`"info":"ok"`) and the LED/voice
+frames, so the time from the request's first byte written to the answer's last byte read is an upper
+bound of "push received → gate command on the wire". Bodies are encoded before the
 timer starts and answers decoded (and checked: HTTP 200, LED frames present) after it stops.
 
 Reads alternate between an entry and an exit of distinct plates (粤B + five characters) on the outer
@@ -16,17 +17,17 @@ finds its session. The agent's clock is injected and moves 2 s per read from 10:
 so stays last about half a minute and every exit falls inside both tariffs' free period: gates open.
 
 Baseline, measured in the same run and interleaved read by read: right after each lane push the same
-body is posted to `/bench/echo`, a route added to the SAME `PushIngress` that answers a fixed VZ "no"
-without touching Redis, on a connection of its own that is reused exactly as the lane's is. The
-difference is what decoding, deciding (Redis round trips and Lua) and encoding the answer cost. The
-time spent inside the agent's plate-result handler is shown too.
+body is posted to `/bench/echo` (with the same key), a route added to the SAME `PushIngress` that
+answers a fixed VZ "no" without touching Redis, on a connection of its own that is reused exactly as
+the lane's is. The difference is what decoding, deciding (Redis round trips and Lua) and encoding the
+answer cost. The time spent inside the agent's plate-result handler is shown too.
 
 A lane sees one car at a time, so a connection is reused only after it has been idle for --idle-ms
-(100 ms; the wait is not timed). The last row shows why that matters: echoes on one connection reused
-the moment the previous answer is read. The server writes the answer's headers and body in two sends
-without TCP_NODELAY, so once the client's kernel delays its ACKs, the body waits for the delayed ACK
-(about 40 ms on Linux). No worker runs (in production it is another process), and log records below
-WARNING are not emitted.
+(100 ms; the wait is not timed). The last row is echoes on one connection reused the moment the
+previous answer is read: the server writes an answer's headers and body in two sends, so without
+TCP_NODELAY on its sockets the body would wait for the client's delayed ACK (about 40 ms on Linux).
+`drivers.http_ingress` sets TCP_NODELAY, and this row shows that it holds. No worker runs (in
+production it is another process), and log records below WARNING are not emitted.
 
     python benchmarks/lane.py [--n 2000] [--warmup 200] [--idle-ms 100] [--burst 50] [--redis-url URL] [--json]
 
@@ -47,6 +48,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import redis
@@ -152,7 +154,7 @@ class Driver:
     """Entries and exits of distinct plates over the demo lanes, each followed by one baseline echo."""
 
     def __init__(self, village: DemoVillage, lot_codes: dict[int, str], url: str, clock: SteppedClock, seed: int,
-                 idle: float) -> None:
+                 idle: float, queries: dict[str, str]) -> None:
         self.clock = clock
         self.rng = random.Random(seed)
         self.used: set[str] = set()
@@ -164,6 +166,7 @@ class Driver:
         self.cameras = {lane.code: CameraSimulator(lane.camera_serial, url, clock=clock) for lane in lanes}
         self.connections = {lane.code: Connection(url, idle) for lane in lanes}
         self.echoes = {lane.code: Connection(url, idle) for lane in lanes}  # the same reuse pattern as the lane's
+        self.queries = queries  # each camera's push query (its key), on the lane's pushes and its echoes alike
         self.inside: dict[int, list[str]] = {lot: [] for lot in self.lots}
         self.pairs = 0
 
@@ -177,13 +180,14 @@ class Driver:
     def read(self, lane: DemoLane, plate: str, timings: Timings | None, echo: Timings | None) -> vz.VzResponse:
         self.clock.advance(STEP)
         body = vz.encode_plate_result(self.cameras[lane.code].make_result(plate))
-        elapsed, status, answer = self.connections[lane.code].post(vz.PLATE_RESULT_PATH, body)
+        query = self.queries[lane.code]
+        elapsed, status, answer = self.connections[lane.code].post(vz.PLATE_RESULT_PATH + query, body)
         if status != 200:
             raise SystemExit(f"lane {lane.code}: {plate} answered HTTP {status}: {answer[:200]!r}")
         response = vz.decode_response(answer)
         if not response.serial_data:
             raise SystemExit(f"lane {lane.code}: {plate} answered without LED frames: {answer[:200]!r}")
-        echo_elapsed, echo_status, echo_answer = self.echoes[lane.code].post(ECHO_PATH, body)
+        echo_elapsed, echo_status, echo_answer = self.echoes[lane.code].post(ECHO_PATH + query, body)
         if echo_status != 200 or echo_answer != ECHO_BODY:
             raise SystemExit(f"{ECHO_PATH} answered HTTP {echo_status}: {echo_answer[:200]!r}")
         if timings is not None and echo is not None:
@@ -229,13 +233,13 @@ class Driver:
             conn.close()
 
 
-def reused_at_once(url: str, body: bytes, requests: int) -> Timings:
+def reused_at_once(url: str, query: str, body: bytes, requests: int) -> Timings:
     """The echo on one connection reused as soon as its answer is read: what the server does to a
     client that sends again within a few milliseconds (an offline replay, a burst of pushes)."""
     conn, timings = Connection(url, idle=0.0), Timings()
     try:
         for _ in range(requests):
-            elapsed, status, answer = conn.post(ECHO_PATH, body)
+            elapsed, status, answer = conn.post(ECHO_PATH + query, body)
             if status != 200 or answer != ECHO_BODY:
                 raise SystemExit(f"{ECHO_PATH} answered HTTP {status}: {answer[:200]!r}")
             timings.latencies.append(elapsed)
@@ -255,6 +259,13 @@ def timed_handler(handler, timings: Timings):  # type: ignore[no-untyped-def]
             timings.latencies.append(time.perf_counter_ns() - started)
 
     return timed
+
+
+def push_query(agent: Agent, lane: DemoLane) -> str:
+    """The query of the push URL to enter on the lane's camera (``?key=…``), as the agent gives it."""
+    push_url = agent.camera_urls(lane.camera_serial).get("push_url", "")
+    query = urlsplit(push_url).query
+    return f"?{query}" if query else ""
 
 
 def echo_handler(request: PushRequest) -> PushReply:
@@ -305,7 +316,8 @@ def run(folder: Path, redis_url: str | None, n: int, warmup: int, seed: int, idl
         agent.ingress.routes[vz.PLATE_RESULT_PATH] = timed_handler(agent.ingress.routes[vz.PLATE_RESULT_PATH], handler_times)
         agent.ingress.routes[ECHO_PATH] = echo_handler
         agent.start()
-        driver = Driver(village, codes, agent.url, clock, seed, idle)
+        queries = {lane.code: push_query(agent, lane) for lane in village.lanes}
+        driver = Driver(village, codes, agent.url, clock, seed, idle, queries)
         driver.fill()
         driver.run(warmup)
         handler_times.latencies.clear()
@@ -314,7 +326,7 @@ def run(folder: Path, redis_url: str | None, n: int, warmup: int, seed: int, idl
         driver.run(n, entries, exits, echo)
         wall = time.perf_counter() - began
         sample = vz.encode_plate_result(driver.cameras["east-in"].make_result("粤B00000"))
-        burst_echo = reused_at_once(agent.url, sample, burst) if burst else None
+        burst_echo = reused_at_once(agent.url, queries["east-in"], sample, burst) if burst else None
         redis_version = runtime.redis.info("server")["redis_version"]
         url = runtime.redis_url
     finally:
