@@ -10,11 +10,11 @@ The HTTP framing is waitress's (a production WSGI server, pure Python): one I/O 
 connection and parses requests, a small pool of ``threads`` runs the handlers. This module only sets its
 limits, answers its errors in the ingress's own JSON shape and turns a WSGI call into a handler call:
 
-- Bodies are capped at ``max_body_bytes`` however they are framed. A ``Content-Length`` over the cap is
-  answered 413 after the body is read and dropped (up to ``DRAIN_LIMIT`` bytes, so the camera reads the
-  413 instead of a reset; a larger one is answered at once); a chunked body is stopped as soon as its
-  data passes the cap, or its framing (chunk lines, extensions, trailers) passes the cap by
-  ``FRAMING_ALLOWANCE``; a request without a length has no body. Nothing is spooled to disk.
+- Bodies are capped at ``max_body_bytes`` of body, however they are framed (``Content-Length``, chunked,
+  or neither: then there is no body). Over the cap is 413, after the rest of the body has been read and
+  dropped up to ``DRAIN_LIMIT`` bytes so that the camera reads the 413 rather than a reset, or at once
+  when it cannot end within that. Chunk framing may add ``FRAMING_ALLOWANCE`` bytes. Bodies are kept in
+  memory, never spooled to disk (snapshots are personal data).
 - Malformed framing (a chunk size that is negative or not hexadecimal, a bad ``Content-Length``, bytes
   that are not HTTP) is 400, headers over ``max_header_bytes`` 431, a transfer coding other than chunked
   501; each closes that connection, and the server keeps serving the others.
@@ -125,10 +125,6 @@ class _Dropped:
         pass
 
 
-class _BodyTooLarge(RequestEntityTooLarge):
-    pass
-
-
 class _CappedParser(HTTPRequestParser):
     """waitress's request parser with this ingress's body cap, counted in body bytes whatever the framing.
 
@@ -177,7 +173,7 @@ class _CappedParser(HTTPRequestParser):
                 self._too_large()
 
     def _too_large(self) -> None:
-        self.error = _BodyTooLarge("")
+        self.error = RequestEntityTooLarge("")
         self.completed = True
 
 
@@ -197,8 +193,7 @@ class _JsonErrorTask(ErrorTask):
             reply = _json_error(501, "transfer coding not supported; send Content-Length or chunked")
         else:
             reply = _json_error(500, "internal error")
-        log.debug("HTTP request from %s refused with %d: %.200s", self.channel.addr[0], reply.status,
-                 getattr(error, "body", "") or json.loads(reply.body)["error"])
+        log.debug("request from %s answered %d: %.200s", self.channel.addr[0], reply.status, getattr(error, "body", ""))
         self.status = _status_line(reply.status)
         self.response_headers.append(("Content-Type", reply.content_type))
         self.set_close_on_finish()
@@ -234,7 +229,7 @@ class _Server(TcpWSGIServer):
         super().__init__(application, {}, True, sock, dispatcher=dispatcher, adj=adj, bind_socket=False,
                          sockinfo=sockinfo)
 
-    def readable(self) -> bool:
+    def readable(self) -> bool:  # asked on every turn of the I/O loop (at least once a second)
         now = self.clock()
         if now >= self._next_sweep:
             self._next_sweep = now + min(self.idle_timeout / 2, 5.0)
@@ -325,8 +320,7 @@ class PushIngress:
             threads=threads,
             max_request_body_size=raw_limit + 1,  # waitress refuses at >=; ours are exact, in _CappedParser
             max_request_header_size=max_header_bytes,
-            inbuf_overflow=raw_limit + 1,  # bodies stay in memory: snapshots are personal data
-            channel_timeout=max(1, int(idle_timeout)),
+            inbuf_overflow=raw_limit + 1,  # never spooled to a file
             ident="parking-ingress",
             clear_untrusted_proxy_headers=False,
             asyncore_use_poll=True,  # select() fails past 1024 descriptors
