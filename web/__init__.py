@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import Flask
 
 from parking.config import Settings
+from parking.logs import configure_logging
 from parking.runtime import Runtime
 
 from . import context, error_pages, i18n, security, snapshots
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     if settings is None:
         settings = runtime.settings if runtime is not None else Settings.from_env()
     settings = settings.ensure_instance()
+    # Under gunicorn nothing else configures logging for the app: level, format, plates masked.
+    configure_logging(settings, only_if_unconfigured=True)
 
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.from_mapping(

@@ -3,20 +3,33 @@ prices each lot, in the text generated from the rule (``web.tariffs``).
 
 Nothing here reads a plate: counts come from Redis, names and tariffs from SQL. Where a plate ever has
 to appear on a public page, it goes through ``mask_plate`` first.
+
+While Redis is unreachable the page still renders, with the last counts this process read marked
+"数据可能已过期, 更新于 HH:MM" (``last_known``), and answers 503 with ``Retry-After`` so that monitors see
+the outage; it refreshes itself and shows live counts again as soon as Redis answers.
 """
 
 from __future__ import annotations
 
-from flask import render_template
+import logging
+from datetime import datetime
+
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from parking.models import utcnow
+from parking.runtime import REDIS_UNAVAILABLE
 
-from ..context import db, store
+from ..context import db, now, store
 from ..i18n import current_language
-from ..occupancy import count_lots
+from ..occupancy import count_lot, load_lots
 from ..tariffs import shown_tariff
 from . import bp
+from .last_known import last_known
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 10
 
 
 def mask_plate(plate: str) -> str:
@@ -26,10 +39,30 @@ def mask_plate(plate: str) -> str:
     return plate[:2] + "*" * (len(plate) - 4) + plate[-2:]
 
 
+def local_time(at: datetime, today: datetime) -> str:
+    """HH:MM in the instance's time zone, with the date in front when it is not ``today``'s."""
+    tz = current_app.config["PARKING_SETTINGS"].tz
+    local = at.astimezone(tz)
+    return local.strftime("%H:%M") if local.date() == today.astimezone(tz).date() else local.strftime("%Y-%m-%d %H:%M")
+
+
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    lots = count_lots(db(), store(), public_only=True)
-    now = utcnow()
-    tariffs = {lot.id: shown_tariff(db(), lot.id, now) for lot in lots}
-    response = render_template("public/index.html", lots=lots, tariffs=tariffs, language=current_language())
-    return response, 200, {"Cache-Control": "no-store"}
+    rows = load_lots(db(), public_only=True)
+    moment = now()
+    stale_since: str | None = None
+    try:
+        lots = [count_lot(lot, store()) for lot in rows]
+    except REDIS_UNAVAILABLE as exc:
+        log.warning("resident page shows the last known counts: Redis is unreachable (%s)", exc)
+        lots, at = last_known().recall(rows)
+        stale_since = local_time(at, moment) if at is not None else ""
+    else:
+        last_known().remember(lots, moment)
+    today = utcnow()
+    tariffs = {lot.id: shown_tariff(db(), lot.id, today) for lot in lots}
+    response = render_template("public/index.html", lots=lots, tariffs=tariffs, language=current_language(),
+                               stale=stale_since is not None, stale_since=stale_since)
+    if stale_since is None:
+        return response, 200, {"Cache-Control": "no-store"}
+    return response, 503, {"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)}
