@@ -30,6 +30,8 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .private import ensure_private_dir
+
 KINDS = frozenset({"scene", "plate"})
 REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 LOT_DIR = re.compile(r"[0-9]+")
@@ -144,7 +146,7 @@ class SnapshotStore:
         name = f"{ref}-{kind}"
         path, thumb_path = f"{folder}/{name}.jpg", f"{folder}/{name}.thumb.jpg"
         target = self.folder / folder
-        target.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(target)  # camera pictures are personal data: folders 0700, files 0600
         self._write(target / f"{name}.thumb.jpg", thumb)
         try:
             self._write(target / f"{name}.jpg", full)

@@ -31,7 +31,8 @@ SNAPSHOT = f"1/{FIXED_NOW.date().isoformat()}/access-scene.jpg"
 # served by the path it was stored under (``_store_snapshot``).
 REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}, "console.snapshot": {"path": SNAPSHOT}, "api.lane_command_state": {"uid": "0" * 32}}
 # What the lane commands answer to a POST with neither body nor CSRF token: refused for the request, not the role.
-ANSWER_WITHOUT_BODY = {"console.lane_gate": 400, "console.lane_text": 400, "api.send_lane_command": 422}
+ANSWER_WITHOUT_BODY = {"console.lane_gate": 400, "console.lane_text": 400, "api.send_lane_command": 422,
+                       "api.lane_command_state": 404}  # no command of that uid: not found for the role, not refused
 
 
 def _routes(app: Flask) -> Iterator[Rule]:

@@ -136,6 +136,7 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
     assert sorted(document["paths"]) == [
         "/api/v1/lanes",
         "/api/v1/lanes/{lane_id}/commands",
+        "/api/v1/lanes/{lane_id}/commands/{uid}",
         "/api/v1/lots",
         "/api/v1/lots/{lot_id}",
         "/api/v1/lots/{lot_id}/fee",
