@@ -16,13 +16,16 @@ from parking.config import Settings
 from parking.logs import configure_logging
 from parking.runtime import Runtime
 
-from . import context, error_pages, i18n, security, snapshots
+from . import bounds, context, error_pages, i18n, security, snapshots
 from .api import errors as api_errors
 from .auth import users
 from .extensions import csrf
 
-# Forms and API queries are small; camera pushes go to the agent, not here.
+# Forms and API queries are small; camera pushes go to the agent, not here. Bodies beyond these get 413,
+# whether they declare a length or are chunked (``web.bounds`` has the limits on each field).
 MAX_REQUEST_BYTES = 1024 * 1024
+MAX_FORM_BYTES = 64 * 1024  # the text fields of one form together
+MAX_FORM_PARTS = 100
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
@@ -36,6 +39,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES,
+        MAX_FORM_PARTS=MAX_FORM_PARTS,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions[context.RUNTIME_KEY] = runtime
 
     context.init_app(app)
+    bounds.init_app(app)  # before anything else reads the request
     csrf.init_app(app)
     users.init_app(app)
     i18n.init_app(app, settings)

@@ -13,12 +13,14 @@ catalogue is ``web/translations/en/LC_MESSAGES/messages.po``, compiled to ``mess
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session, url_for
+from urllib.parse import quote, urlencode
+
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 from parking.config import Settings
-from parking.models import Operator
+from parking.services import accounts
 
 from .context import db
 from .extensions import babel
@@ -46,10 +48,7 @@ def _remember_switch() -> None:
         return
     session["lang"] = wanted
     if current_user.is_authenticated and current_user.language != wanted:
-        operator = db().get(Operator, current_user.id)
-        if operator is not None:
-            operator.language = wanted
-            db().commit()
+        accounts.set_language(db(), current_user.id, wanted)
     refresh()
 
 
@@ -66,11 +65,12 @@ def html_lang() -> str:
 
 
 def language_url(code: str) -> str:
-    """The current page in another language (its arguments kept)."""
-    if request.endpoint is None:
-        return f"?lang={code}"
-    arguments = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}
-    return url_for(request.endpoint, **arguments)
+    """The current page in another language (its arguments kept).
+
+    Built from the request's own path and query rather than ``url_for``, so that no query argument can
+    be taken for one of ``url_for``'s own (``_scheme``, ``_external``, ``endpoint``…)."""
+    arguments = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return f"{quote(request.script_root + request.path)}?{urlencode([*arguments, ('lang', code)])}"
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from parking.models import utcnow
-
-from ..context import db, store
+from ..context import db, now, store
 from ..occupancy import LotCount, count_lots
 from ..schemas.availability import AvailabilitySchema
 from . import bp
@@ -36,4 +34,4 @@ def parkapi_lot(lot: LotCount) -> dict[str, Any]:
 @bp.doc(tags=["public"], summary="Free spaces of every public lot (ParkAPI style); no sign-in", security=[])
 def availability() -> Any:
     lots = count_lots(db(), store(), public_only=True)
-    return {"last_updated": utcnow(), "lots": [parkapi_lot(lot) for lot in lots]}
+    return {"last_updated": now(), "lots": [parkapi_lot(lot) for lot in lots]}

@@ -13,14 +13,14 @@ from typing import Any
 
 from flask import current_app
 
-from parking.models import utcnow
 from parking.plates import Plate
 from parking.services.fees import ExitBeforeEntryError, FeeEstimate, NotParkedError, fee_if_leaving
-from parking.services.site import LotContext, load_lots
+from parking.context import LotContext
+from parking.services.site import load_lots
 from parking.tariffs.stay import fen_to_yuan
 
 from ..auth.roles import login_required
-from ..context import db, store
+from ..context import db, now, store
 from ..schemas.errors import ErrorSchema
 from ..schemas.fees import FeeQuerySchema, FeeQuoteSchema
 from . import bp
@@ -63,7 +63,7 @@ def fee_document(estimate: FeeEstimate, lot: LotContext) -> dict[str, Any]:
 @bp.alt_response(404, schema=ErrorSchema, description="No such lot, or the plate is not parked in it (`field` says which)")
 @bp.doc(tags=["fees"], summary="The fee a parked car would pay if it left at a given moment (now by default)")
 def lot_fee(lot_id: int, plate: Plate, at: datetime | None = None) -> Any:
-    at = at or utcnow()
+    at = at or now()
     lot = lot_context(lot_id, at)
     try:
         estimate = fee_if_leaving(store(), lot, plate, at)

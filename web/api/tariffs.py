@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from parking.models import Lot, utcnow
+from parking.models import Lot
 
 from ..auth.roles import login_required
-from ..context import db
+from ..context import db, now
 from ..schemas.errors import ErrorSchema
 from ..schemas.tariffs import TariffQuerySchema, TariffSchema
 from ..tariffs import tariff_in_force
@@ -25,7 +25,7 @@ from .errors import abort_json
 def lot_tariff(lot_id: int, at: datetime | None = None) -> Any:
     if db().get(Lot, lot_id) is None:
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
-    at = at or utcnow()
+    at = at or now()
     published = tariff_in_force(db(), lot_id, at)
     if published is None:
         abort_json(404, f"lot {lot_id} has no tariff in force at {at.isoformat()}", field="lot_id")

@@ -7,10 +7,10 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from parking.models import Lot, utcnow
+from parking.models import Lot
 
 from ..auth.roles import login_required
-from ..context import db
+from ..context import db, now
 from ..i18n import current_language
 from ..tariffs import shown_tariff
 from . import bp
@@ -19,10 +19,10 @@ from . import bp
 @bp.route("/tariffs")
 @login_required
 def tariffs() -> ResponseReturnValue:
-    now = utcnow()
+    at = now()
     lots = list(db().scalars(select(Lot).order_by(Lot.id)))
     return render_template(
         "console/tariffs.html",
-        lots=[(lot, shown_tariff(db(), lot.id, now)) for lot in lots],
+        lots=[(lot, shown_tariff(db(), lot.id, at)) for lot in lots],
         language=current_language(),
     )

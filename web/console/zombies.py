@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from parking.models import Lot
 from parking.policy import LotPolicy
-from parking.services.reconcile import find_zombies
+from parking.services.zombies import find_zombies
 
 from ..auth.roles import roles_required
 from ..context import db, now

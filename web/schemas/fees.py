@@ -14,16 +14,22 @@ from marshmallow import Schema, ValidationError, fields
 
 from parking.plates import NoPlate, Plate, PlateError, parse
 
+from .fields import BoundedText
+
 # A "+" left unencoded in a query string arrives as a space: "…T18:00:00 08:00".
 _SPACE_FOR_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 EXAMPLE_INSTANT = "2026-11-25T18:00:00+08:00"
+# Moments the API prices or looks up: the years a car can be parked in, not the calendar's extremes.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
-class PlateField(fields.String):
+class PlateField(BoundedText, fields.String):
     """A plate as read by a camera or typed by a person, parsed to a ``Plate`` (``粤b12345`` → ``粤B12345``)."""
 
+    max_chars = 64  # what ``parking.plates.parse`` accepts as one read
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Plate:
-        text = super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(self._bounded(value), attr, data, **kwargs)
         try:
             plate = parse(text)
         except PlateError as error:
@@ -35,12 +41,15 @@ class PlateField(fields.String):
         return plate
 
 
-class InstantField(fields.AwareDateTime):
-    """An ISO 8601 date and time with its UTC offset; a "+" that the query string turned into a space is read as "+"."""
+class InstantField(BoundedText, fields.AwareDateTime):
+    """An ISO 8601 date and time with its UTC offset, in the years ``FIRST_YEAR`` to ``LAST_YEAR``; a "+"
+    that the query string turned into a space is read as "+"."""
 
+    max_chars = 40  # "2026-11-25T18:00:00.123456+08:00" with room for spaces
     default_error_messages: ClassVar[dict[str, str]] = {
         "invalid": f"Not a valid ISO 8601 date and time; expected e.g. {EXAMPLE_INSTANT}.",
         "invalid_awareness": f"No UTC offset; expected a date and time with one, e.g. {EXAMPLE_INSTANT}.",
+        "out_of_range": f"Out of range; a date and time from {FIRST_YEAR} to {LAST_YEAR} is expected.",
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -48,8 +57,11 @@ class InstantField(fields.AwareDateTime):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if isinstance(value, str):
-            value = _SPACE_FOR_PLUS.sub(r"\1+\2", value.strip())
-        return super()._deserialize(value, attr, data, **kwargs)
+            value = _SPACE_FOR_PLUS.sub(r"\1+\2", self._bounded(value).strip())
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # the local year: checked before any conversion to UTC
+            raise self.make_error("out_of_range")
+        return moment
 
 
 class FeeQuerySchema(Schema):

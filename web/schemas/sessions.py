@@ -9,6 +9,8 @@ from marshmallow import Schema, fields, validate
 
 from parking.models import SessionStatus
 
+from .fields import Id, PageNumber, PerPage
+
 MAX_PER_PAGE = 200
 
 
@@ -30,10 +32,10 @@ class SessionSchema(Schema):
 
 
 class SessionQuerySchema(Schema):
-    lot_id = fields.Integer(metadata={"description": "Only sessions of this lot"})
+    lot_id = Id(metadata={"description": "Only sessions of this lot"})
     status = fields.String(validate=validate.OneOf([s.value for s in SessionStatus]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    page = PageNumber()
+    per_page = PerPage(max_per_page=MAX_PER_PAGE, default=50)
 
 
 class SessionPageSchema(Schema):

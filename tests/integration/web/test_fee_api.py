@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-import web.api.fees
 from parking.seed import DemoVillage
 from tests.conftest import FIXED_NOW
 
@@ -71,8 +71,8 @@ def test_a_moment_given_in_utc_is_answered_in_the_lots_time_zone(client: FlaskCl
     assert (body["at"], body["duration_minutes"], body["due_fen"]) == ("2026-11-25T19:30:00+08:00", 120, 500)  # 2 h exactly: still 1–2 h
 
 
-def test_without_a_moment_the_fee_is_for_leaving_now(client: FlaskClient, parked: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(web.api.fees, "utcnow", lambda: FIXED_NOW + timedelta(minutes=75))
+def test_without_a_moment_the_fee_is_for_leaving_now(app: Flask, client: FlaskClient, parked: str) -> None:
+    app.config["PARKING_CLOCK"] = lambda: FIXED_NOW + timedelta(minutes=75)
     body = client.get(parked, query_string={"plate": PLATE}).get_json()
     assert (body["at"], body["duration_minutes"], body["due_fen"], body["due_yuan"]) == ("2026-11-25T18:45:00+08:00", 75, 500, "5.00")
 

@@ -1,0 +1,89 @@
+"""Operator accounts: signing in and out, and the language an operator reads the console in.
+
+``sign_in`` checks a user name and password (argon2), rehashes a password stored with older
+parameters, stamps ``last_login_at`` and leaves an audit row: ``auth.login``, or ``auth.login_failed``
+with the reason (``unknown_user``, ``wrong_password``, ``inactive``; never the password). An unknown
+user name costs the same hashing time as a wrong password, so a name's existence cannot be timed.
+Each function commits its own change with its audit row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Operator
+from ..passwords import WeakPasswordError, hash_password, needs_rehash, verify_password
+from . import audit
+
+USERNAME_MAX_CHARS = 64  # Operator.username
+LANGUAGE_MAX_CHARS = 8  # Operator.language
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: the operator when it succeeded, else why it failed."""
+
+    operator: Operator | None
+    reason: str = ""  # "" | unknown_user | wrong_password | inactive
+
+    @property
+    def ok(self) -> bool:
+        return self.operator is not None and not self.reason
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return hash_password("decoy password for unknown user names")
+
+
+def sign_in(db: Session, username: str, password: str, *, now: datetime) -> SignIn:
+    """Check ``username`` and ``password``; on success stamp ``last_login_at = now``. Audited and committed."""
+    username = username.strip()
+    operator = db.scalar(select(Operator).where(Operator.username == username)) if len(username) <= USERNAME_MAX_CHARS else None
+    if operator is None:
+        verify_password(_decoy_hash(), password)
+        reason = "unknown_user"
+    elif not verify_password(operator.password_hash, password):
+        reason = "wrong_password"
+    elif not operator.active:
+        reason = "inactive"
+    else:
+        reason = ""
+    if reason:
+        audit.record(db, "auth.login_failed", operator_id=operator.id if operator else None, target=username, at=now, reason=reason)
+        db.commit()
+        return SignIn(None, reason)
+    assert operator is not None
+    if needs_rehash(operator.password_hash):
+        try:
+            operator.password_hash = hash_password(password)
+        except WeakPasswordError:
+            pass  # an old short password still works; it is replaced when the operator changes it
+    operator.last_login_at = now
+    audit.record(db, "auth.login", operator_id=operator.id, target=username, at=now)
+    db.commit()
+    return SignIn(operator)
+
+
+def sign_out(db: Session, operator_id: int, username: str, *, now: datetime) -> None:
+    """Record that the operator signed out. Audited and committed."""
+    audit.record(db, "auth.logout", operator_id=operator_id, target=username, at=now)
+    db.commit()
+
+
+def set_language(db: Session, operator_id: int, language: str) -> bool:
+    """Save ``language`` (a code the caller checked, e.g. "en") as the operator's; False if no such operator."""
+    if not language or len(language) > LANGUAGE_MAX_CHARS:
+        raise ValueError(f"language code {language!r} is not 1 to {LANGUAGE_MAX_CHARS} characters")
+    operator = db.get(Operator, operator_id)
+    if operator is None:
+        return False
+    if operator.language != language:
+        operator.language = language
+        db.commit()
+    return True
