@@ -29,7 +29,7 @@ from typing import Any
 import redis
 
 from drivers.errors import DriverError, EncodeError
-from drivers.vz.push_camera import VzPushHub
+from drivers.vz.push_camera import VzPushCamera, VzPushHub
 
 from ..context import LaneRef
 from ..occupancy import ONLINE_SECONDS, DeviceReport, OccupancyStore
@@ -176,7 +176,7 @@ class CommandListener:
         self.devices.later(lane, f"command:{what}", run)
         return "pending"
 
-    def _queue(self, tracked: _Tracked, camera: Any, action: str) -> None:
+    def _queue(self, tracked: _Tracked, camera: VzPushCamera, action: str) -> None:
         """Queue on a push camera for its next heartbeat answer; it reports the fate back."""
         self._report(tracked.command, "pending", {})
         self._track(tracked)

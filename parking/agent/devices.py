@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from drivers import olm
 from drivers.errors import DriverError
+from drivers.interfaces import Display, Gate, PlateReader
 from drivers.registry import Registry
 
 from ..lane_display import LaneDecision, board_lines
@@ -41,9 +42,9 @@ class LaneDevices:
 
     def bind(self, lanes: Iterable[LaneRef]) -> int:
         """Open the gate and display devices of every lane (once per URL); returns how many are bound."""
-        gates: dict[int, Any] = {}
-        displays: dict[int, Any] = {}
-        cameras: dict[str, Any] = {}
+        gates: dict[int, Gate] = {}
+        displays: dict[int, Display] = {}
+        cameras: dict[str, PlateReader] = {}
         for lane in lanes:
             for kind, url in sorted(lane.devices, key=lambda d: d[0] != "camera"):  # the camera first
                 if kind == "camera" and url.startswith(CONNECTED_CAMERA_SCHEMES):
@@ -94,7 +95,7 @@ class LaneDevices:
             gate = self.gates.get(lane_id)
         return None if gate is None else self._submit(None, "gate", gate.open)
 
-    def later(self, lane: LaneRef, what: str, action: Any) -> Future[None]:
+    def later(self, lane: LaneRef, what: str, action: Callable[[], object]) -> Future[None]:
         """Run other work of a lane (storing its snapshots) in the same pool, off the camera's path."""
         return self._submit(lane, what, action)
 
@@ -105,7 +106,7 @@ class LaneDevices:
         _, not_done = wait(pending, timeout=timeout)
         return not not_done
 
-    def _submit(self, lane: LaneRef | None, what: str, action: Any) -> Future[None]:
+    def _submit(self, lane: LaneRef | None, what: str, action: Callable[[], object]) -> Future[None]:
         job = self._pool.submit(self._run, lane, what, action)
         with self._lock:
             self._pending.add(job)
@@ -116,7 +117,7 @@ class LaneDevices:
         with self._lock:
             self._pending.discard(job)
 
-    def _run(self, lane: LaneRef | None, what: str, action: Any) -> None:
+    def _run(self, lane: LaneRef | None, what: str, action: Callable[[], object]) -> None:
         try:
             action()
         except (DriverError, OSError) as exc:
@@ -151,7 +152,7 @@ class Rs485Board:
         self.camera.send_rs485(olm.speak(olm.gb2312_safe(text), address=self.address))
 
 
-def _show(display: Any, decision: LaneDecision) -> None:
+def _show(display: Display, decision: LaneDecision) -> None:
     for line, text in enumerate(board_lines(decision)):
         display.show_text(line, text)
     display.speak(decision.voice)
