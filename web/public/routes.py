@@ -17,7 +17,6 @@ from datetime import datetime
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
-from parking.models import utcnow
 from parking.runtime import REDIS_UNAVAILABLE
 
 from ..context import db, now, store
@@ -59,8 +58,7 @@ def index() -> ResponseReturnValue:
         stale_since = local_time(at, moment) if at is not None else ""
     else:
         last_known().remember(lots, moment)
-    today = utcnow()
-    tariffs = {lot.id: shown_tariff(db(), lot.id, today) for lot in lots}
+    tariffs = {lot.id: shown_tariff(db(), lot.id, moment) for lot in lots}
     response = render_template("public/index.html", lots=lots, tariffs=tariffs, language=current_language(),
                                stale=stale_since is not None, stale_since=stale_since)
     if stale_since is None:
