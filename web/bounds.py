@@ -77,9 +77,7 @@ def check_text(field: str, value: str, *, limit: int = MAX_VALUE_CHARS, line_bre
 
 
 def _check_fields(items: Iterator[tuple[str, str]], *, where: str, line_breaks: bool) -> None:
-    count = 0
-    for name, value in items:
-        count += 1
+    for count, (name, value) in enumerate(items, start=1):
         if count > MAX_FIELDS:
             refuse(None, f"more than {MAX_FIELDS} {where}")
         field = _printable_name(name)

@@ -8,14 +8,14 @@ as the lanes load it, and times are given back in the lot's time zone, as the qu
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 
+from parking.context import LotContext
 from parking.plates import Plate
 from parking.services.fees import ExitBeforeEntryError, FeeEstimate, NotParkedError, fee_if_leaving
-from parking.context import LotContext
 from parking.services.site import load_lots
 from parking.tariffs.stay import fen_to_yuan
 
@@ -25,6 +25,10 @@ from ..schemas.errors import ErrorSchema
 from ..schemas.fees import FeeQuerySchema, FeeQuoteSchema
 from . import bp
 from .errors import abort_json
+
+
+# A quote has a line per period billed: one for a moment decades ahead would be megabytes of lines.
+MAX_DAYS_AHEAD = 366
 
 
 def _minute(moment: datetime) -> int:
@@ -61,9 +65,13 @@ def fee_document(estimate: FeeEstimate, lot: LotContext) -> dict[str, Any]:
 @bp.arguments(FeeQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, FeeQuoteSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such lot, or the plate is not parked in it (`field` says which)")
+@bp.alt_response(422, schema=ErrorSchema, description=f"A bad argument, or `at` before the entry or more than {MAX_DAYS_AHEAD} days ahead")
 @bp.doc(tags=["fees"], summary="The fee a parked car would pay if it left at a given moment (now by default)")
 def lot_fee(lot_id: int, plate: Plate, at: datetime | None = None) -> Any:
-    at = at or now()
+    current = now()
+    at = at or current
+    if at > current + timedelta(days=MAX_DAYS_AHEAD):
+        abort_json(422, f"at: more than {MAX_DAYS_AHEAD} days ahead; a fee is quoted for leaving within a year", field="at")
     lot = lot_context(lot_id, at)
     try:
         estimate = fee_if_leaving(store(), lot, plate, at)

@@ -23,7 +23,7 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class BoundedInteger(fields.Integer):
-    def __init__(self, *, min: int, max: int, **kwargs: Any) -> None:  # noqa: A002  (marshmallow's names)
+    def __init__(self, *, min: int, max: int, **kwargs: Any) -> None:
         self.range = validate.Range(min=min, max=max)
         super().__init__(validate=self.range, **kwargs)
 

@@ -27,7 +27,7 @@ from werkzeug.routing import Rule
 from parking.models import AuditEvent
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import FIXED_NOW, TEST_PASSWORD
 
 from .conftest import csrf_token
 
@@ -288,6 +288,16 @@ def test_fee_query_out_of_bounds_is_422_naming_the_field(signed_in: FlaskClient,
     assert error["field"] == field
     if message is not None:
         assert error["message"] == message
+
+
+def test_fee_for_leaving_more_than_a_year_ahead_is_422_naming_at(app: Flask, signed_in: FlaskClient, admit, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    """A quote has a line per day billed: decades ahead would be megabytes of them."""
+    admit("粤B12345", lane_code="gate-in")
+    app.config["PARKING_CLOCK"] = lambda: FIXED_NOW
+    url = f"/api/v1/lots/{village.office_lot_id}/fee"
+    assert signed_in.get(url, query_string={"plate": "粤B12345", "at": "2027-11-26T17:29:00+08:00"}).status_code == 200
+    response = signed_in.get(url, query_string={"plate": "粤B12345", "at": "2099-12-31T23:00:00+08:00"})
+    assert response.get_json() == _error(422, "Unprocessable Entity", "at: more than 366 days ahead; a fee is quoted for leaving within a year", "at")
 
 
 def test_tariff_at_a_moment_out_of_range_is_422_naming_it(signed_in: FlaskClient, village: DemoVillage) -> None:
