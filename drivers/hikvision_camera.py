@@ -23,6 +23,10 @@ alarm is identified by (camera, plate, ``dateTime``) and passed to ``on_read`` o
 passed on. If ``on_read`` raises, the alarm is not marked seen and the answer is 500, so the camera's
 next attempt is passed on again.
 
+Sources. An alarm is served only from the camera's allowed source addresses (``allow``; by default the
+camera's own address when its host is an IP address): one from elsewhere is answered 403, counted in the
+camera's ``refused`` and never passed on, whatever MAC or IP it claims.
+
 Other events. Alarms of another ``eventType`` posted to the same URL (for instance the ``videoloss``
 alert some firmware sends as a heartbeat) are answered 200 and only refresh ``last_heard``.
 """
@@ -38,6 +42,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from http.client import HTTPException
+from collections.abc import Iterable
 from typing import Callable
 
 from drivers import multipart
@@ -56,11 +61,13 @@ from drivers.hikvision import (
 )
 from drivers.http_ingress import JSON_UTF8, PushIngress, PushReply, PushRequest
 from drivers.interfaces import PushingDevice, ReadHandler
+from drivers.sources import Network, allows, default_allow, parse_allow
 
 log = logging.getLogger(__name__)
 
 ANPR_PATH = "/ISAPI/anpr"
 IDENTIFY_BY = ("mac", "ip", "channel")
+UNKNOWN_CAMERAS = 256  # distinct unknown identifiers remembered (the oldest forgotten first)
 _BODY_IN_ERRORS = 300  # characters of a camera's error body quoted in an exception
 
 
@@ -124,11 +131,14 @@ class HikvisionCamera(PushingDevice):
 
     def __init__(self, host: str, *, port: int = 80, username: str, password: str, channel: int = 1,
                  scheme: str = "http", timeout: float = 2.0, opener: urllib.request.OpenerDirector | None = None,
-                 device_id: str = "", on_read: ReadHandler | None = None,
+                 device_id: str = "", on_read: ReadHandler | None = None, allow: str | Iterable[str] = "",
                  clock: Callable[[], float] = time.monotonic) -> None:
         if scheme not in ("http", "https"):
             raise ValueError(f"scheme {scheme!r}: expected 'http' or 'https'")
         self.host, self.port, self.channel, self.scheme = host, port, channel, scheme
+        # Pushes are served only from these sources: the camera's own address unless told otherwise.
+        self.allow: tuple[Network, ...] = parse_allow(allow) if allow else default_allow(host)
+        self.refused: dict[str, int] = {}
         self.username = username
         self.timeout = timeout
         self.device_id = device_id
@@ -272,15 +282,22 @@ class HikvisionPushHub:
         except DecodeError as exc:
             other = _other_event(req.body, content_type, _FIELD_OF[self.identify_by])
             if other is not None:
-                return self._other(*other)
+                return self._other(*other, req.client_address[0])
             log.warning("Hikvision push from %s rejected: %s", req.client_address[0], exc)
             return _error(400, str(exc))
         ident = event_identifier(event, self.identify_by)
         cam = self.cameras.get(ident)
         if cam is None:
             with self._lock:
-                self.unknown[ident] = self.unknown.get(ident, 0) + 1
+                self.unknown[ident] = self.unknown.pop(ident, 0) + 1
+                while len(self.unknown) > UNKNOWN_CAMERAS:
+                    del self.unknown[next(iter(self.unknown))]
             return _OK
+        if not allows(cam.allow, req.client_address[0]):
+            with self._lock:
+                cam.refused["source"] = cam.refused.get("source", 0) + 1
+            log.warning("Hikvision push for camera %s from %s refused: source address not allowed", ident, req.client_address[0])
+            return _error(403, "source address not allowed")
         cam.last_heard = cam.clock()
         key = (ident, event.license, event.date_time.isoformat() if event.date_time else "")
         with self._lock:
@@ -309,11 +326,13 @@ class HikvisionPushHub:
         while len(self._seen) > self._window:
             self._seen.popitem(last=False)
 
-    def _other(self, event_type: str, ident: str) -> PushReply:
+    def _other(self, event_type: str, ident: str, source: str) -> PushReply:
         with self._lock:
-            self.other_events[event_type] = self.other_events.get(event_type, 0) + 1
+            event_type = event_type[:64]
+            if event_type in self.other_events or len(self.other_events) < UNKNOWN_CAMERAS:
+                self.other_events[event_type] = self.other_events.get(event_type, 0) + 1
         cam = self.cameras.get(normalize_id(ident, self.identify_by)) if ident else None
-        if cam is not None:
+        if cam is not None and allows(cam.allow, source):  # only the camera itself keeps it online
             cam.last_heard = cam.clock()
         return _OK
 

@@ -11,7 +11,7 @@ Grammar (``[...]`` optional; every query option is listed, anything else is refu
     olm://SERIAL_PATH[?baudrate=9600&address=0&ack_timeout=0.5&retries=2&ack=1]
     olm+tcp://HOST:PORT[?address=0&ack_timeout=0.5&retries=2&ack=1]  board behind an RS485-TCP converter
     hik-http://USER:PASSWORD@CAMERA_HOST[:80]?listen=HOST:PORT&id=MAC[&by=mac&channel=1&path=/ISAPI/anpr
-              &scheme=http&timeout=2]                           Hikvision ANPR: pushes to HOST:PORT, gate by ISAPI
+              &scheme=http&timeout=2&allow=ADDR,NET]                           Hikvision ANPR: pushes to HOST:PORT, gate by ISAPI
 
 ``SERIAL_PATH`` is an absolute device path (``modbus-rtu:///dev/ttyUSB0``: three slashes) or, after
 ``serial=``, any pyserial URL (``olm://?serial=loop://``, ``olm://?serial=socket://10.0.0.9:4001``).
@@ -29,7 +29,8 @@ defaults to ``channel``). ``channel`` is the ISAPI channel of the barrier gate; 
 to 80, or 443 with ``scheme=https``. Cameras on one listen
 address share a :class:`drivers.hikvision_camera.HikvisionPushHub` in ``Registry.hubs`` under
 ``("hik-http", HOST, PORT)``; its ``routes()`` can join a VZ hub's on one ingress, the paths differ.
-Errors about a ``hik-http`` URL never quote its password.
+Alarms are served only from ``allow`` (addresses or networks), by default CAMERA_HOST when it is an IP
+address. Errors about a ``hik-http`` URL never quote its password.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from drivers.errors import UnsupportedURLError
 SERIAL_OPTIONS = {"baudrate", "serial"}
 MODBUS_OPTIONS = {"unit", "coil", "close_coil", "stop_coil", "loop_input", "arm_input", "pulse_ms", "timeout"}
 OLM_OPTIONS = {"address", "ack_timeout", "retries", "ack"}
-HIK_OPTIONS = {"listen", "id", "by", "channel", "path", "scheme", "timeout"}
+HIK_OPTIONS = {"listen", "id", "by", "channel", "path", "scheme", "timeout", "allow"}
 HIK_EXAMPLE = "hik-http://admin:PASSWORD@192.168.1.64?listen=0.0.0.0:8091&id=44:19:b6:00:00:01"
 
 
@@ -123,7 +124,7 @@ class Registry:
 
 def _vz_http(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
     from drivers.vz.push_camera import VzPushHub
-    from drivers.vz.push_camera import parse_allow
+    from drivers.sources import parse_allow
     u = parse_device_url(url, {"serial", "gate_io", "pulse_ms", "board", "key", "allow"})
     _require_host(u, "vz-http://0.0.0.0:8090?serial=SN123")
     if not u.options.get("serial"):
@@ -248,6 +249,12 @@ def _hik_http(reg: Registry, url: str, kw: dict[str, Any]) -> Any:
         if (cam.host, cam.port, cam.channel, cam.scheme) != (u.host, port, channel, scheme):
             raise UnsupportedURLError(f"hik-http URL: id={ident} is already {cam.base_url} channel {cam.channel}")
         return cam
+    from drivers.sources import parse_allow
+    try:
+        parse_allow(u.options.get("allow", ""))
+    except ValueError as exc:
+        raise UnsupportedURLError(f"hik-http URL: {exc}") from None
+    kw.setdefault("allow", u.options.get("allow", ""))
     return hub.camera(ident, u.host, port=port, username=unquote(parts.username),
                       password=unquote(parts.password or ""), channel=channel, scheme=scheme,
                       timeout=u.get_float("timeout", 2.0), **kw)

@@ -28,7 +28,6 @@ by its deadline expires and is never performed; ``cancel("open")`` withdraws pen
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import json
 import logging
 import threading
@@ -43,6 +42,7 @@ from drivers import olm
 from drivers.errors import DecodeError
 from drivers.http_ingress import PushIngress, PushReply, PushRequest
 from drivers.interfaces import PushingDevice, ReadAnswer, ReadHandler
+from drivers.sources import LOOPBACK, Network, allows, parse_allow
 from drivers.vz.heartbeat import decode_heartbeat
 from drivers.vz.push import (
     HEARTBEAT_PATH,
@@ -57,23 +57,7 @@ log = logging.getLogger(__name__)
 
 COMMAND_SECONDS = 5.0  # a hand command not delivered within this many seconds expires
 UNKNOWN_CAMERAS = 256  # distinct unknown serial numbers remembered (the oldest forgotten first)
-LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 CommandHandler = Callable[[str, str], None]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_allow(text: str | Iterable[str]) -> tuple[Network, ...]:
-    """Allowed source addresses from ``"10.0.0.5,192.168.1.0/24"`` (or a list); ``ValueError`` names a bad one."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    networks = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ValueError(f"allow: {item!r} is not an IP address or network") from None
-    return tuple(networks)
 
 
 @dataclass
@@ -115,13 +99,7 @@ class VzPushCamera(PushingDevice):
     def admits(self, req: PushRequest) -> str | None:
         """None if the request is this camera's own; otherwise why it is refused (and it is counted)."""
         reason = None
-        try:
-            source = ipaddress.ip_address(req.client_address[0].split("%")[0])
-        except ValueError:
-            source = None
-        if isinstance(source, ipaddress.IPv6Address) and source.ipv4_mapped is not None:
-            source = source.ipv4_mapped
-        if source is None or not any(source in net for net in self.allow):
+        if not allows(self.allow, req.client_address[0]):
             reason = "source"
         elif self.key:
             given = dict(parse_qsl(req.query, keep_blank_values=True)).get("key", "")

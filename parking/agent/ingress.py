@@ -28,7 +28,8 @@ from drivers.errors import UnsupportedURLError
 from drivers.interfaces import PlateRead, ReadAnswer
 from drivers.registry import parse_device_url
 from drivers.vz.push import HEARTBEAT_PATH, PLATE_RESULT_PATH
-from drivers.vz.push_camera import LOOPBACK, VzPushHub, parse_allow
+from drivers.sources import LOOPBACK, parse_allow
+from drivers.vz.push_camera import VzPushHub
 
 from ..context import LaneRef
 from ..lane_display import LaneDecision, board_lines

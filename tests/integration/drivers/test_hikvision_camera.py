@@ -27,7 +27,8 @@ def hub():
     h = HikvisionPushHub("127.0.0.1", 0)
     h.reads = []
     # Registered in another spelling than the alarms use: MACs are compared normalised.
-    h.camera("44-19-B6-00-00-01", host="192.168.1.64", username="admin", password="x", on_read=h.reads.append)
+    # The simulated camera pushes from loopback, not from its configured address.
+    h.camera("44-19-B6-00-00-01", host="192.168.1.64", username="admin", password="x", on_read=h.reads.append, allow="127.0.0.1")
     h.start()
     yield h
     h.shutdown()
@@ -158,7 +159,7 @@ def test_a_read_the_lane_failed_to_take_is_passed_on_again_when_resent(hub):
 def test_cameras_can_be_told_apart_by_ip_address():
     h = HikvisionPushHub("127.0.0.1", 0, identify_by="ip")
     reads = []
-    h.camera("192.168.1.70", host="192.168.1.70", username="admin", password="x", on_read=reads.append)
+    h.camera("192.168.1.70", host="192.168.1.70", username="admin", password="x", on_read=reads.append, allow="127.0.0.1")
     h.start()
     try:
         HikvisionCameraSimulator(push_url(h), ip="192.168.1.70").push_plate("粤B12345", with_images=False)
@@ -274,3 +275,16 @@ def test_a_camera_opened_by_url_reads_plates_and_opens_its_gate():
         hub.shutdown()
         sim.shutdown()
     assert [e.license for e in reads] == ["粤B12345"] and sim.modes == ["open"]
+
+
+def test_an_alarm_from_an_address_the_camera_does_not_push_from_is_refused_and_counted():
+    h = HikvisionPushHub("127.0.0.1", 0)
+    reads = []
+    h.camera(MAC, host="192.168.1.64", username="admin", password="x", on_read=reads.append)  # allowed: 192.168.1.64 only
+    h.start()
+    try:
+        cam = HikvisionCameraSimulator(push_url(h), mac=MAC, clock=lambda: AT)
+        status, _ = cam.push_event(cam.make_event("粤B12345", with_images=False))
+    finally:
+        h.shutdown()
+    assert (status, reads, h.cameras[MAC].refused, h.cameras[MAC].last_heard) == (403, [], {"source": 1}, None)

@@ -98,7 +98,7 @@ H = "hik-http://admin:pw@h?listen=0.0.0.0:8091&id=4419b6000009"
 
 
 @pytest.mark.parametrize("url, message", [
-    (H + "&colour=1", "option 'colour' is not known; allowed: by, channel, id, listen, path, scheme, timeout"),
+    (H + "&colour=1", "option 'colour' is not known; allowed: allow, by, channel, id, listen, path, scheme, timeout"),
     ("hik-http://admin:pw@h?id=m", "option listen='': expected HOST:PORT"),
     ("hik-http://admin:pw@h?listen=8091&id=m", "option listen='8091': expected HOST:PORT"),
     ("hik-http://admin:pw@h?listen=0.0.0.0:99999&id=m", "option listen='0.0.0.0:99999'"),
