@@ -96,3 +96,24 @@ def test_a_forged_push_naming_a_known_serial_does_not_open_the_gate(running):
     status, answer = post(agent, PLATE_RESULT_PATH, plate_push("粤B12345"))  # no key: not the camera's own push
     assert (status, json.loads(answer)) == (403, {"error": "wrong or missing key"})
     assert "粤B12345" not in runtime.store.open_plates(1)
+
+
+def test_a_burst_of_oversized_reads_leaves_memory_storage_and_logs_bounded(running, caplog):
+    from parking.worker import Worker
+
+    runtime, agent = running
+    sqlite = runtime.settings.instance_path / "parking.sqlite"
+    Worker(runtime).drain()
+    redis_before = int(runtime.redis.info("memory")["used_memory"])
+    sql_before = sqlite.stat().st_size if sqlite.exists() else 0
+    caplog.clear()
+    for n in range(20):
+        huge = plate_push("粤B" + "%05d" % n + "X" * (1024 * 1024))  # a 1 MiB "plate"
+        assert post(agent, keyed(agent, PLATE_RESULT_PATH), huge)[0] == 400
+        longest = plate_push("粤" + "Z" * 39)  # as long as a text may be: decided, rejected, journaled short
+        assert post(agent, keyed(agent, PLATE_RESULT_PATH), longest)[0] == 200
+    Worker(runtime).drain()
+    logged = sum(len(r.getMessage()) for r in caplog.records)
+    assert int(runtime.redis.info("memory")["used_memory"]) - redis_before < 1024 * 1024
+    assert (sqlite.stat().st_size if sqlite.exists() else 0) - sql_before < 1024 * 1024
+    assert logged < 64 * 1024
