@@ -3,10 +3,13 @@
 from .base import Base, UTCDateTime, utcnow
 from .billing import CalendarOverride, Payment, PaymentMethod, Tariff
 from .history import AuditEvent, DeviceEvent, LotEvent, ParkingSession, SessionStatus
-from .people import ListEntry, ListKind, Operator, ParkingPass, PassKind, PassPlate, Role, Vehicle, Visitor
+from .people import (
+    ApiToken, ListEntry, ListKind, Operator, OperatorSite, ParkingPass, PassKind, PassPlate, PassProduct, Role, Vehicle, Visitor,
+)
 from .places import Device, DeviceKind, Lane, LaneDirection, Lot, PoolKind, Site, Zone, ZonePool
 
 __all__ = [
+    "ApiToken", "OperatorSite", "PassProduct",
     "AuditEvent", "Base", "CalendarOverride", "Device", "DeviceEvent", "DeviceKind", "Lane", "LaneDirection",
     "ListEntry", "ListKind", "Lot", "LotEvent", "Operator", "ParkingPass", "ParkingSession", "PassKind",
     "PassPlate", "Payment", "PaymentMethod", "PoolKind", "Role", "SessionStatus", "Site", "Tariff",

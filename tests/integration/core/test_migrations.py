@@ -12,7 +12,7 @@ from parking.models import Base
 TABLES = {
     "alembic_version", "audit_event", "calendar_override", "device", "device_event", "lane", "list_entry", "lot",
     "lot_event", "operator", "parking_session", "pass", "pass_plate", "payment", "site", "tariff", "vehicle",
-    "visitor", "zone", "zone_pool",
+    "visitor", "zone", "zone_pool", "api_token", "operator_site", "pass_product",
 }
 
 
@@ -27,9 +27,11 @@ def tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     dbmod.upgrade(empty_database_url)
     assert tables(empty_database_url) == TABLES
-    assert dbmod.current_revision(empty_database_url) == "0004"
+    assert dbmod.current_revision(empty_database_url) == "0005"
+    dbmod.downgrade(empty_database_url, "0004")
+    assert tables(empty_database_url) == TABLES - {"api_token", "operator_site", "pass_product"}
     dbmod.downgrade(empty_database_url, "0001")
-    assert tables(empty_database_url) == TABLES - {"visitor"}
+    assert tables(empty_database_url) == TABLES - {"visitor", "api_token", "operator_site", "pass_product"}
     dbmod.downgrade(empty_database_url, "base")
     assert tables(empty_database_url) == {"alembic_version"}
     assert dbmod.current_revision(empty_database_url) is None
