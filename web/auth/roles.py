@@ -1,7 +1,9 @@
 """``roles_required``: sign-in plus, optionally, a role check on a console page or API route.
 
 With no roles, any signed-in operator may pass. Someone not signed in gets the sign-in page (console) or
-a 401 JSON error (API); a signed-in operator without one of the roles gets 403.
+a 401 JSON error (API); a signed-in operator without one of the roles gets 403. An auditor reads
+everything and changes nothing: every route lets an auditor GET (or HEAD) it, and no route lets an
+auditor do anything else.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from parking.models import Role
@@ -21,6 +23,7 @@ from ..extensions import login_manager
 F = TypeVar("F", bound=Callable[..., Any])
 
 ANY_ROLE = frozenset(r.value for r in Role)
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
@@ -34,7 +37,9 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in allowed:
+            if current_user.role == Role.AUDITOR.value and request.method in READ_METHODS:
+                return view(*args, **kwargs)
+            if current_user.role not in allowed or current_user.role == Role.AUDITOR.value:
                 if is_api_request():
                     abort_json(403, f"role {current_user.role!r} may not use this resource; allowed: {', '.join(sorted(allowed))}")
                 abort(403)
