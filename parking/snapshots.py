@@ -19,9 +19,7 @@ session, and when purging runs, belongs to the agent and the worker, not here.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .private import ensure_private_dir
+from .private import ensure_private_dir, write_private_bytes
 
 KINDS = frozenset({"scene", "plate"})
 REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -193,16 +191,7 @@ class SnapshotStore:
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_private_bytes(path, data)  # atomic, fsynced, 0600
 
     # -- retention ---------------------------------------------------------------------------------------
 

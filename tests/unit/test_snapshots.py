@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
-from parking import snapshots
+from parking import private, snapshots
 from parking.snapshots import Snapshot, SnapshotError, SnapshotStore
 
 UTC = timezone.utc
@@ -213,7 +213,7 @@ def test_header_in_pillows_warning_band_is_refused_as_a_bomb(tmp_path: Path) -> 
 
 
 def test_failed_write_leaves_neither_file(store: SnapshotStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_replace, calls = snapshots.os.replace, []
+    real_replace, calls = private.os.replace, []
 
     def replace_then_fail(src: str, dst: object) -> None:
         calls.append(dst)
@@ -221,7 +221,7 @@ def test_failed_write_leaves_neither_file(store: SnapshotStore, monkeypatch: pyt
             raise OSError(28, "No space left on device")
         real_replace(src, dst)
 
-    monkeypatch.setattr(snapshots.os, "replace", replace_then_fail)
+    monkeypatch.setattr(private.os, "replace", replace_then_fail)
     with pytest.raises(OSError):
         store.save(7, AT, "scene", png((64, 36)), ref=REF)
     assert files(store.folder) == []

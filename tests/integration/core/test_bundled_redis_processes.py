@@ -10,7 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import redis
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -19,6 +18,7 @@ from parking.cli import main
 from parking.config import Settings
 from parking.embedded_redis import EmbeddedRedis
 from parking.runtime import Runtime, bundled_redis_folder
+from tests.redis_probe import answers
 
 pytestmark = [pytest.mark.redis, pytest.mark.database]
 
@@ -32,16 +32,6 @@ def _no_lasting_log_filters() -> Iterator[None]:
     for handler in _all_handlers():
         for f in [f for f in handler.filters if isinstance(f, PlateFilter)]:
             handler.removeFilter(f)
-
-
-def answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        return bool(client.ping())
-    except (redis.ConnectionError, redis.TimeoutError, OSError):
-        return False
-    finally:
-        client.close()
 
 
 def mode(path: Path) -> int:

@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from parking.embedded_redis import EmbeddedRedis
+from tests.redis_probe import answers
 
 pytestmark = pytest.mark.redis
 
@@ -31,16 +32,6 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = DEAD
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         time.sleep(0.02)
-
-
-def answers(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        return bool(client.ping())
-    except (redis.ConnectionError, redis.TimeoutError, OSError):
-        return False
-    finally:
-        client.close()
 
 
 def alive(pid: int) -> bool:
