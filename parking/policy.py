@@ -1,6 +1,8 @@
 """A lot's policies, read from ``Lot.settings`` (JSON) into one validated value.
 
-Every key is optional; a wrong value raises ``PolicyError`` naming the key, what it got and what it takes.
+Every key is optional; a wrong value raises ``PolicyError`` naming the key, what it got and what it takes,
+and so does a key nobody reads (a misspelt ``zombi_days`` would otherwise be dropped without a word).
+Besides the policies, ``settings`` holds the keys of ``OTHER_SETTINGS``, read by other modules.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "temporary_vehicles": ("admit", "refuse"),
     "offline_temporary": ("admit", "refuse"),
     "offline_exit": ("open", "hold"),
+}
+
+
+# Keys of ``Lot.settings`` that are not policies but are read elsewhere, with where.
+OTHER_SETTINGS: dict[str, str] = {
+    "tariff": "the code of the tariff the lot bills by (parking.services.tariffs.active_version)",
 }
 
 
@@ -56,6 +64,10 @@ class LotPolicy:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> "LotPolicy":
         settings = dict(settings or {})
+        known = policy_keys()
+        unknown = sorted(str(key) for key in settings if key not in known and key not in OTHER_SETTINGS)
+        if unknown:
+            raise PolicyError(f"lot setting {unknown[0]!r} is not known; known settings: {', '.join(sorted(known | OTHER_SETTINGS.keys()))}")
         values: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in settings:
@@ -68,3 +80,8 @@ class LotPolicy:
                 raise PolicyError(f"lot setting {f.name}={value!r}: expected a whole number of at least 0")
             values[f.name] = value
         return cls(**values)
+
+
+def policy_keys() -> frozenset[str]:
+    """The names of every policy, in no particular order (``fields(LotPolicy)`` keeps their order)."""
+    return frozenset(f.name for f in fields(LotPolicy))

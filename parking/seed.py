@@ -74,12 +74,12 @@ def _create(db: Session, *, now: datetime, password_hash: str) -> None:
     community = Lot(
         site=site, code="hx-community", name="和谐里小区", address="和谐里 1 号",
         latitude=22.5431, longitude=114.0579, created_at=opened,
-        settings={"full_policy": "refuse_temporary", "zombie_days": 30, "no_entry_record": "hold"},
+        settings={"zombie_days": 30, "no_entry_record": "hold"},
     )
     office = Lot(
         site=site, code="kj-office", name="科技园办公楼停车场", address="科技路 8 号",
         latitude=22.5402, longitude=114.0551, created_at=opened,
-        settings={"full_policy": "refuse_temporary", "zombie_days": 30, "no_entry_record": "hold"},
+        settings={"zombie_days": 30, "no_entry_record": "hold"},
     )
     outer = Zone(lot=community, code="outer", name="外场", capacity=40)
     inner = Zone(lot=community, code="inner", name="内场(业主区)", capacity=12, parent=outer)

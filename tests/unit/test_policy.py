@@ -27,7 +27,17 @@ def test_given_settings_replace_the_defaults_and_the_rest_stay():
 
 
 def test_settings_of_other_parts_of_the_system_are_left_to_them():
-    assert LotPolicy.from_settings({"tariff": "13-old-community-visitor", "full_policy": "refuse_temporary"}) == LotPolicy()
+    assert LotPolicy.from_settings({"tariff": "13-old-community-visitor"}) == LotPolicy()
+
+
+def test_an_unknown_setting_is_an_error_naming_it_and_the_known_ones():
+    with pytest.raises(PolicyError) as raised:
+        LotPolicy.from_settings({"zombie_days": 30, "full_policy": "refuse_temporary"})
+    assert str(raised.value) == (
+        "lot setting 'full_policy' is not known; known settings: anti_passback, clock_skew_seconds, expiry_warning_days, "
+        "max_fee_fen, min_confidence, no_entry_fee_fen, no_entry_record, offline_exit, offline_max_age_days, "
+        "offline_temporary, pool_overflow, renewal_grace_days, tariff, temporary_vehicles, zombie_days"
+    )
 
 
 def test_zero_is_a_usable_number_of_days():
