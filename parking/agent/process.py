@@ -1,6 +1,10 @@
 """``parking agent``: the camera ingress and lane controllers of one instance, as one object to start
 and stop. Lanes, capacities and plate facts are read from SQL at start and on every sync; lane decisions
-never wait on SQL, and fall back to offline decisions when Redis is unreachable."""
+never wait on SQL, and fall back to offline decisions when Redis is unreachable.
+
+A sync runs every ``SYNC_SECONDS``, and within ``CONFIG_POLL_SECONDS`` of a configuration change made
+through ``parking.services`` (the console, the API, ``parking site import``), which raises the
+configuration version in the live store (``OccupancyStore.config``): agents need no restart."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from drivers.vz.push_camera import VzPushHub
 
 from ..runtime import Runtime
 from ..services.capacities import publish_capacities
+from ..services.site import SiteConfigError
 from ..services import lot_facts
 from ..snapshots import SnapshotStore
 from .control import CommandListener, report_health
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SYNC_SECONDS = 30.0  # how often offline decisions are uploaded, configuration reloaded and snapshots purged
 HEALTH_SECONDS = 5.0  # how often device health is reported
+CONFIG_POLL_SECONDS = 1.0  # how often the configuration version is read, to pick up a change promptly
 
 
 def utc_now() -> datetime:
@@ -55,6 +61,7 @@ class Agent:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._hik_hubs: list[HikvisionPushHub] = []
+        self._config_version: int | None = None  # the configuration version the last sync loaded
 
     @property
     def url(self) -> str:
@@ -95,6 +102,7 @@ class Agent:
         refresh the plate facts and their local copy, and purge old snapshots. Returns False when Redis
         (or SQL) is still unreachable; the lanes then keep deciding offline."""
         try:
+            version = self.runtime.store.config.version()  # read first: a change made during the reload is seen next time
             self.offline.upload(self.runtime.store)
             self.lanes.reload()
             self.devices.bind(self.lanes.all().values())
@@ -104,6 +112,10 @@ class Agent:
         except (redis.ConnectionError, redis.TimeoutError, OperationalError) as exc:
             log.warning("agent sync postponed: %s", exc)
             return False
+        except SiteConfigError as exc:  # the lanes keep the configuration they have until it is fixed
+            log.error("agent sync refused the configuration in SQL: %s", exc)
+            return False
+        self._config_version = version
         purged = self.snapshots.purge(self.clock())
         if purged:
             log.info("purged %d snapshots older than %d days", purged, self.snapshots.retention_days)
@@ -124,9 +136,22 @@ class Agent:
     def report_health(self) -> None:
         report_health(self.runtime.store, self.hub, self.lanes.all().values(), self.clock(), cameras=self.devices.cameras)
 
+    def config_changed(self) -> bool:
+        """Whether the configuration changed since the last sync loaded it (False while Redis is away)."""
+        try:
+            return self.runtime.store.config.version() != self._config_version
+        except (redis.ConnectionError, redis.TimeoutError):
+            return False
+
     def _sync_loop(self) -> None:
-        while not self._stop.wait(SYNC_SECONDS):
+        last = time.monotonic()
+        while not self._stop.wait(CONFIG_POLL_SECONDS):
+            if time.monotonic() - last < SYNC_SECONDS and not self.config_changed():
+                continue
+            if self.config_changed():
+                log.info("configuration changed: reloading lanes, policies, tariffs and plate facts")
             self.sync()
+            last = time.monotonic()
 
     def _health_loop(self) -> None:
         while not self._stop.wait(HEALTH_SECONDS):

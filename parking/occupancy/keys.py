@@ -62,3 +62,6 @@ class LotKeys:
 
 
 RECORDER_GROUP = "recorder"
+
+# Site-wide, not a lot's: raised after every configuration change (``parking.occupancy.config``).
+CONFIG_VERSION = "config:version"

@@ -20,6 +20,7 @@ import redis
 
 from ..claims import Claim
 from .commands import CommandChannel
+from .config import ConfigBoard
 from .devices import DeviceBoard
 from .facts import PlateFactCache
 from .keys import LotKeys
@@ -81,8 +82,9 @@ class Count:
 
 
 class OccupancyStore:
-    """The one door to a lot's live state. Besides the scripts, three named parts: ``facts`` (the plate
-    facts lanes read), ``devices`` (camera health) and ``commands`` (hand commands to lanes)."""
+    """The one door to a lot's live state. Besides the scripts, four named parts: ``facts`` (the plate
+    facts lanes read), ``devices`` (camera health), ``commands`` (hand commands to lanes) and ``config``
+    (capacities replaced by a configuration edit, and the version agents watch)."""
 
     def __init__(self, client: redis.Redis, *, dedupe_seconds: int = 10, stream_maxlen: int = STREAM_MAXLEN) -> None:
         self.redis = client
@@ -96,6 +98,7 @@ class OccupancyStore:
         self._move = client.register_script(_script("move"))
         self._pay = client.register_script(_script("pay"))
         self._set_capacity = client.register_script(_script("set_capacity"))
+        self.config = ConfigBoard(client, client.register_script(_script("replace_capacity")), stream_maxlen, CapacityError)
 
     # -- configuration -------------------------------------------------------------------------------
     def set_capacities(self, lot_id: int, capacities: Mapping[int, int], pools: Mapping[tuple[int, str], int] | None = None, *,
