@@ -46,7 +46,24 @@ def _wait_for_signal() -> None:
     stop.wait()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _ParkingGroup(click.Group):
+    """Failures of the surroundings (database URL, Redis, a busy port) as one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .commands.failures import describe
+
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001  (only what ``describe`` knows is turned into a line)
+            line = describe(exc)
+            if line is None:
+                raise
+            raise click.ClickException(line) from None
+
+
+@click.group(cls=_ParkingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="parking")
 def main() -> None:
     """Smart parking for urban villages and old communities (城中村/老旧小区智慧停车)."""
@@ -169,13 +186,20 @@ def simulate(agent_url: str | None, seconds: float | None, interval: float, seed
 def agent() -> None:
     """Run the camera ingress and lane controllers of this instance."""
     from .agent.process import Agent
+    from .commands.failures import listen_error
     from .runtime import Runtime
 
     settings = _migrated_settings()
     _logging(settings)
-    with Runtime.open(settings) as runtime, Agent(runtime, *settings.agent_bind) as running:
-        click.echo(f"camera ingress at {running.url}")
-        _wait_for_signal()
+    host, port = settings.agent_bind
+    with Runtime.open(settings) as runtime:
+        try:
+            agent_process = Agent(runtime, host, port)  # binds the camera ingress
+        except OSError as exc:
+            raise click.ClickException(listen_error(exc, f"{host}:{port}", "PARKING_AGENT_BIND") or str(exc)) from None
+        with agent_process as running:
+            click.echo(f"camera ingress at {running.url}")
+            _wait_for_signal()
 
 
 @main.command()
@@ -200,14 +224,36 @@ def worker(once: bool) -> None:
 @main.command()
 def serve() -> None:
     """Serve the console and API (threaded server; in production run gunicorn 'web:create_app()')."""
-    from werkzeug.serving import run_simple
+    import socket
+
+    from werkzeug.serving import get_sockaddr, make_server, select_address_family
 
     from web import create_app
+
+    from .commands.failures import listen_error  # noqa: I001
 
     settings = _migrated_settings()
     _logging(settings)
     host, port = settings.web_bind
-    run_simple(host, port, create_app(settings), threaded=True, use_reloader=False)
+    # Bound here rather than by werkzeug, which prints its own lines and exits when the port is taken.
+    family = select_address_family(host, port)
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(get_sockaddr(host, port, family))
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        raise click.ClickException(listen_error(exc, f"{host}:{port}", "PARKING_WEB_BIND") or str(exc)) from None
+    with listener:
+        server = make_server(host, port, create_app(settings), threaded=True, fd=listener.fileno())
+    click.echo(f"console at http://{host}:{port}/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 # -- inspection ----------------------------------------------------------------------------------------
@@ -304,6 +350,14 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
     engine = dbmod.make_engine(settings.database_url)
     try:
         with dbmod.make_session_factory(engine)() as session:
+            if lot_code is not None:
+                from sqlalchemy import select
+
+                from .models import Lot
+
+                if session.scalar(select(Lot.id).where(Lot.code == lot_code)) is None:
+                    known = ", ".join(session.scalars(select(Lot.code).order_by(Lot.code))) or "none"
+                    raise click.BadParameter(f"no lot {lot_code!r} (lots: {known})", param_hint="--lot")
             found = find_zombies(session, datetime.now(timezone.utc), days=days, lot_code=lot_code, tz=settings.timezone)
     finally:
         engine.dispose()
@@ -323,7 +377,11 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
 
 
 from .commands.fee import fee  # noqa: E402  (commands with a module of their own, see parking/commands/)
+from .commands.operators import operator  # noqa: E402
 from .commands.tariffs import tariff  # noqa: E402
+from .commands.tokens import token  # noqa: E402
 
 main.add_command(fee)
 main.add_command(tariff)
+main.add_command(token)
+main.add_command(operator)

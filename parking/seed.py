@@ -6,6 +6,7 @@ Idempotent: seeding an instance that already has the demo site returns what is t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -54,21 +55,23 @@ class DemoVillage:
 
 
 def seed_demo(db: Session, *, now: datetime, password: str | None = None, password_hash: str | None = None) -> DemoVillage:
-    """Seed the demo village; operators get ``password`` (or an already computed argon2 ``password_hash``)."""
+    """Seed the demo village; operators get ``password``, each account hashed with its own salt.
+
+    The demo accounts are for trying the system: they are ready to use, with no forced password change.
+    Tests may pass one already computed argon2 ``password_hash`` instead, shared by the accounts, to
+    spare the hashing time."""
     site = db.scalar(select(Site).where(Site.code == DEMO_SITE))
     if site is None:
-        if password_hash is None:
-            if password is None:
-                raise ValueError("seed_demo needs the operators' password or its hash")
-            password_hash = hash_password(password)
-        _create(db, now=now, password_hash=password_hash)
+        if password_hash is None and password is None:
+            raise ValueError("seed_demo needs the operators' password or its hash")
+        _create(db, now=now, password_hash=(lambda: password_hash) if password_hash is not None else (lambda: hash_password(password or "")))
         db.flush()
         site = db.scalar(select(Site).where(Site.code == DEMO_SITE))
         assert site is not None
     return _describe(db, site)
 
 
-def _create(db: Session, *, now: datetime, password_hash: str) -> None:
+def _create(db: Session, *, now: datetime, password_hash: Callable[[], str]) -> None:
     opened = now - timedelta(days=365)  # the demo lots have run for a year: older camera records are plausible
     site = Site(code=DEMO_SITE, name="城中村示范片区", timezone="Asia/Shanghai", created_at=opened)
     community = Lot(
@@ -127,7 +130,7 @@ def _create(db: Session, *, now: datetime, password_hash: str) -> None:
         doc = tariff_examples.document(DEMO_TARIFFS[lot.code])
         db.add(Tariff(lot=lot, code=doc["id"], version=1, name=doc["name"]["zh-CN"], document=doc, valid_from=month_start))
     for username, display, role in (("admin", "系统管理员", Role.ADMIN), ("manager", "物业经理", Role.MANAGER), ("attendant", "岗亭值班员", Role.ATTENDANT)):
-        db.add(Operator(username=username, display_name=display, role=role, password_hash=password_hash))
+        db.add(Operator(username=username, display_name=display, role=role, password_hash=password_hash(), must_change_password=False))
 
 
 def _describe(db: Session, site: Site) -> DemoVillage:
