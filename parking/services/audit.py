@@ -3,7 +3,9 @@
 ``record`` adds the row to the caller's session; the caller commits it with the change it describes, so
 a change and its audit row are stored together or not at all. Where the action came from (the remote
 address of the console or API request, empty for the CLI) is set once per request by the web layer with
-``origin`` (or ``set_origin``/``reset_origin``), so no caller has to pass it along.
+``origin`` (or ``set_origin``/``reset_origin``), so no caller has to pass it along. In the same way, an
+API request made with an integration token sets ``acting_token``: every row recorded while it runs names
+the token (``detail["token"]``: its id, name and prefix, never the token), with no operator.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ TARGET_MAX_CHARS = 100
 ORIGIN_MAX_CHARS = 64
 
 _origin: ContextVar[str] = ContextVar("parking.audit.origin", default="")
+_token: ContextVar[dict[str, Any] | None] = ContextVar("parking.audit.token", default=None)
 
 
 def _text(value: str, limit: int) -> str:
@@ -40,6 +43,16 @@ def reset_origin(token: Token[str]) -> None:
     _origin.reset(token)
 
 
+def set_acting_token(token_id: int, name: str, prefix: str) -> Token[dict[str, Any] | None]:
+    """The integration token the actions recorded from now on in this context are made with; undo with
+    ``reset_acting_token``."""
+    return _token.set({"id": token_id, "name": _text(name, TARGET_MAX_CHARS), "prefix": prefix})
+
+
+def reset_acting_token(token: Token[dict[str, Any] | None]) -> None:
+    _token.reset(token)
+
+
 @contextmanager
 def origin(remote_addr: str | None) -> Iterator[None]:
     token = set_origin(remote_addr)
@@ -52,6 +65,9 @@ def origin(remote_addr: str | None) -> Iterator[None]:
 def record(db: Session, action: str, *, operator_id: int | None, target: str = "", at: datetime | None = None,
            **detail: Any) -> AuditEvent:
     """Add an audit row to ``db`` (``at`` defaults to the wall clock, the model's default); the caller commits it."""
+    acting_token = _token.get()
+    if acting_token is not None:
+        detail = {**detail, "token": acting_token}
     event = AuditEvent(
         operator_id=operator_id,
         action=_text(action, ACTION_MAX_CHARS),
