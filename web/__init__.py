@@ -18,6 +18,7 @@ from parking.runtime import Runtime
 
 from . import bounds, context, error_pages, i18n, security, snapshots
 from .api import errors as api_errors
+from .auth import tokens as auth_tokens
 from .auth import users
 from .extensions import csrf
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     context.init_app(app)
     bounds.init_app(app)  # before anything else reads the request
     csrf.init_app(app)
+    auth_tokens.init_app(app)  # right after csrf: bearer API requests need no CSRF token
     users.init_app(app)
     i18n.init_app(app, settings)
     error_pages.init_app(app)
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 def _register_blueprints(app: Flask) -> None:
     from .api import availability, fees, lanes, lots, passes, sessions, tariffs  # noqa: F401  (routes attach to bp)
     from .api import lane_commands as api_lane_commands  # noqa: F401
+    from .api import tokens as api_tokens  # noqa: F401
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth import routes as auth_routes  # noqa: F401

@@ -14,18 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
-from flask import Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from ..schemas.errors import ErrorSchema
+from . import docs
 
 API_PREFIX = "/api/"
 API_EXTENSION_KEY = "parking.api"
 
 
 class ParkingApi(Api):
-    """flask-smorest's ``Api`` documenting our error shape; errors are handled by ``web.error_pages``."""
+    """flask-smorest's ``Api`` documenting our error shape and serving its browsable page from vendored
+    files (``web.api.docs``); errors are handled by ``web.error_pages``."""
 
     ERROR_SCHEMA = ErrorSchema
 
@@ -33,18 +35,24 @@ class ParkingApi(Api):
         # One handler for the whole app decides between JSON and HTML by path (see web.error_pages).
         pass
 
+    def _register_swagger_ui_rule(self, blueprint: Blueprint) -> None:
+        # flask-smorest's own page takes its scripts from a URL (a CDN) and starts them inline; ours does neither.
+        blueprint.add_url_rule(f"/{docs.DOCS_PATH}", endpoint="docs", view_func=docs.docs_page)
+
 
 class ApiError(HTTPException):
-    """An HTTP error raised by an API view with a message and the field it concerns."""
+    """An HTTP error raised by an API view with a message, the field it concerns and any headers to send
+    (e.g. ``WWW-Authenticate`` with a 401)."""
 
-    def __init__(self, code: int, message: str, field: str | None = None) -> None:
+    def __init__(self, code: int, message: str, field: str | None = None, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(description=message)
         self.code = code
         self.field = field
+        self.data = {"headers": dict(headers)} if headers else {}
 
 
-def abort_json(code: int, message: str, field: str | None = None) -> NoReturn:
-    raise ApiError(code, message, field)
+def abort_json(code: int, message: str, field: str | None = None, *, headers: Mapping[str, str] | None = None) -> NoReturn:
+    raise ApiError(code, message, field, headers)
 
 
 def is_api_request() -> bool:
@@ -108,8 +116,10 @@ def api_for(app: Flask) -> ParkingApi:
 def init_app(app: Flask) -> None:
     app.config.setdefault("API_TITLE", "Parking")
     app.config.setdefault("API_VERSION", "v1")
-    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")  # 3.1: a bearer requirement may name scopes (web.api.docs)
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.extensions[API_EXTENSION_KEY] = ParkingApi(app)
+    app.config.setdefault("API_SPEC_OPTIONS", {"info": {"description": docs.DESCRIPTION}})
+    api = app.extensions[API_EXTENSION_KEY] = ParkingApi(app)
+    docs.declare_security(api.spec, app.config["SESSION_COOKIE_NAME"])
     app.before_request(_reject_oversized)

@@ -19,7 +19,7 @@ from parking.services.fees import ExitBeforeEntryError, FeeEstimate, NotParkedEr
 from parking.services.site import load_lots
 from parking.tariffs.stay import fen_to_yuan
 
-from ..auth.roles import login_required
+from ..auth.roles import roles_required
 from ..context import db, now, store
 from ..schemas.errors import ErrorSchema
 from ..schemas.fees import FeeQuerySchema, FeeQuoteSchema
@@ -61,7 +61,7 @@ def fee_document(estimate: FeeEstimate, lot: LotContext) -> dict[str, Any]:
 
 
 @bp.route("/lots/<int:lot_id>/fee")
-@login_required
+@roles_required(scope="sessions:read")
 @bp.arguments(FeeQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, FeeQuoteSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such lot, or the plate is not parked in it (`field` says which)")

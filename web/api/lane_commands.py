@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_login import current_user
 
 from parking.models import Lane
 from parking.services.lane_commands import CommandResult, LaneCommandError, command_state, send_command
 
 from ..auth.roles import roles_required
+from ..auth.tokens import actor
 from ..context import db, now, store
 from ..extensions import csrf
 from ..schemas.errors import ErrorSchema
@@ -52,7 +52,7 @@ def _status(result: CommandResult) -> int:
 
 
 @bp.route("/lanes/<int:lane_id>/commands", methods=["POST"])
-@roles_required("attendant", "manager", "admin")
+@roles_required("attendant", "manager", "admin", scope="lanes:write")
 @bp.arguments(LaneCommandSchema, location="json", as_kwargs=True)
 @bp.response(200, LaneCommandAckSchema, description="The command was delivered to the lane's device")
 @bp.alt_response(202, schema=LaneCommandAckSchema, description="Still pending when the answer was written; ask again by its uid")
@@ -63,8 +63,9 @@ def _status(result: CommandResult) -> int:
 def send_lane_command(lane_id: int, action: str, reason: str = "", text: str = "") -> Any:
     lane = _lane(lane_id)
     settings = current_app.config["PARKING_SETTINGS"]
+    operator_id, _token_id = actor()  # a token's command is audited naming the token (parking.services.audit)
     try:
-        result = send_command(db(), store(), lane, action, now=now(), reason=reason, text=text, operator_id=current_user.id,
+        result = send_command(db(), store(), lane, action, now=now(), reason=reason, text=text, operator_id=operator_id,
                               deadline_seconds=settings.command_seconds)
     except LaneCommandError as error:
         abort_json(422, str(error), field=error.field)
@@ -74,7 +75,7 @@ def send_lane_command(lane_id: int, action: str, reason: str = "", text: str = "
 
 
 @bp.route("/lanes/<int:lane_id>/commands/<string(length=32):uid>", methods=["GET"])
-@roles_required("attendant", "manager", "admin")
+@roles_required("attendant", "manager", "admin", scope="lanes:read")
 @bp.response(200, LaneCommandAckSchema, description="The command's fate as the agent last reported it")
 @bp.alt_response(404, schema=ErrorSchema, description="No such lane, or no command of that uid in the last hour")
 @bp.doc(tags=["lanes"], summary="The fate of a command sent to a lane")

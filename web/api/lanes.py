@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from parking.models import Lane
 
-from ..auth.roles import login_required
+from ..auth.roles import roles_required
 from ..context import db
 from ..queries import camera_serial
 from ..schemas.lanes import LaneQuerySchema, LaneSchema
@@ -18,7 +18,7 @@ from .lots import lot_or_404
 
 
 @bp.route("/lanes")
-@login_required
+@roles_required(scope="lanes:read")
 @bp.arguments(LaneQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, LaneSchema(many=True))
 @bp.doc(tags=["lanes"], summary="Lanes, optionally of one lot")

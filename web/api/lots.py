@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from parking.models import Lot, Zone
 
-from ..auth.roles import login_required
+from ..auth.roles import roles_required
 from ..context import db, store
 from ..occupancy import count_lot, load_lots
 from ..schemas.lots import LotSchema, OccupancySchema
@@ -25,7 +25,7 @@ def lot_or_404(lot_id: int) -> Lot:
 
 
 @bp.route("/lots")
-@login_required
+@roles_required(scope="lots:read")
 @bp.response(200, LotSchema(many=True))
 @bp.doc(tags=["lots"], summary="All lots with their zones and pools")
 def list_lots() -> Any:
@@ -33,7 +33,7 @@ def list_lots() -> Any:
 
 
 @bp.route("/lots/<int:lot_id>")
-@login_required
+@roles_required(scope="lots:read")
 @bp.response(200, LotSchema)
 @bp.doc(tags=["lots"], summary="One lot")
 def get_lot(lot_id: int) -> Any:
@@ -41,7 +41,7 @@ def get_lot(lot_id: int) -> Any:
 
 
 @bp.route("/lots/<int:lot_id>/occupancy")
-@login_required
+@roles_required(scope="availability:read")
 @bp.response(200, OccupancySchema)
 @bp.doc(tags=["lots"], summary="Vehicles present, capacity and free spaces per zone, and the lot's total")
 def lot_occupancy(lot_id: int) -> Any:

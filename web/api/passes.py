@@ -16,7 +16,7 @@ from . import bp
 
 
 @bp.route("/passes")
-@roles_required("admin", "manager")
+@roles_required("admin", "manager", scope="passes:read")
 @bp.response(200, PassSchema(many=True))
 @bp.doc(tags=["passes"], summary="All passes with their plates (administrators and managers)")
 def list_passes() -> Any:

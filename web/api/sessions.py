@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from parking.models import ParkingSession, SessionStatus
 
-from ..auth.roles import login_required
+from ..auth.roles import roles_required
 from ..context import db
 from ..queries import paginate
 from ..schemas.sessions import SessionPageSchema, SessionQuerySchema
@@ -17,7 +17,7 @@ from .lots import lot_or_404
 
 
 @bp.route("/sessions")
-@login_required
+@roles_required(scope="sessions:read")
 @bp.arguments(SessionQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, SessionPageSchema)
 @bp.doc(tags=["sessions"], summary="Parking sessions, filtered by lot and status")

@@ -7,7 +7,7 @@ from typing import Any
 
 from parking.models import Lot
 
-from ..auth.roles import login_required
+from ..auth.roles import roles_required
 from ..context import db, now
 from ..schemas.errors import ErrorSchema
 from ..schemas.tariffs import TariffQuerySchema, TariffSchema
@@ -17,7 +17,7 @@ from .errors import abort_json
 
 
 @bp.route("/lots/<int:lot_id>/tariff")
-@login_required
+@roles_required(scope="lots:read")
 @bp.arguments(TariffQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, TariffSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such lot, or no tariff in force for it")

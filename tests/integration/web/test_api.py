@@ -145,6 +145,8 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
         "/api/v1/passes",
         "/api/v1/public/availability",
         "/api/v1/sessions",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{token_id}",
     ]
 
 
