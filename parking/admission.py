@@ -140,4 +140,8 @@ def _lapsed_notice(best: Standing | None) -> str:
         return "不在有效时段 按临时车"
     if best.state == "not_yet":
         return "月卡未生效 按临时车"
+    if best.state == "suspended":
+        return f"{KIND_NAMES.get(best.fact.kind, '月租车')}已暂停 按临时车"
+    if best.state == "ended":
+        return f"{KIND_NAMES.get(best.fact.kind, '月租车')}已终止 按临时车"
     return ""

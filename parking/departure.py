@@ -104,8 +104,10 @@ def _pass_cover(facts: ExitFacts, session: Mapping[str, Any], entry_at: datetime
         return window_end if window_end is not None and window_end < facts.now else None
     if now_standing.state == "outside_window" and fact.window_end is not None:
         return _window_end_after(entry_at, fact, facts.tz)
-    if now_standing.state == "expired":
-        until = max(entry_at, fact.valid_until)
+    if now_standing.state in {"expired", "suspended", "ended"}:
+        # Covered until the pass lapsed, was suspended or was ended; billed from then on.
+        lapsed = fact.valid_until if now_standing.state == "expired" else min(fact.withdrawn_at or entry_at, fact.valid_until)
+        until = max(entry_at, lapsed)
         return min(until, _window_end_after(entry_at, fact, facts.tz)) if daily else until
     return entry_at
 

@@ -4,7 +4,8 @@ A pass is valid from ``valid_from`` to ``valid_until``; a time-window pass only 
 (which may cross midnight, e.g. 19:00–07:30) in the lot's time zone; a pass for a zone covers that zone
 and the zones on the way to it (the outer zone of a lot-in-lot), a pass without a zone covers every zone
 of its lot. After expiry a late-renewal grace of N days
-still admits the car as a pass holder, with a warning.
+still admits the car as a pass holder, with a warning. A suspended pass (from ``suspended_at``) and an
+ended one (from ``ended_at``) admit nobody: the car is then a temporary vehicle like any other.
 """
 
 from __future__ import annotations
@@ -31,14 +32,21 @@ class PassFact:
     zone_id: int | None = None
     window_start: time | None = None
     window_end: time | None = None
+    suspended_at: datetime | None = None  # from then on the pass admits nobody, until it is resumed
+    ended_at: datetime | None = None  # ended early (终止): for good
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "id": self.id, "kind": self.kind, "holder": self.holder, "spaces": self.spaces,
             "valid_from": self.valid_from.isoformat(), "valid_until": self.valid_until.isoformat(),
             "zone": self.zone_id,
             "window": [self.window_start.isoformat(), self.window_end.isoformat()] if self.window_start and self.window_end else None,
         }
+        if self.suspended_at is not None:
+            doc["suspended_at"] = self.suspended_at.isoformat()
+        if self.ended_at is not None:
+            doc["ended_at"] = self.ended_at.isoformat()
+        return doc
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> "PassFact":
@@ -49,12 +57,21 @@ class PassFact:
             zone_id=doc.get("zone"),
             window_start=time.fromisoformat(window[0]) if window else None,
             window_end=time.fromisoformat(window[1]) if window else None,
+            suspended_at=datetime.fromisoformat(doc["suspended_at"]) if doc.get("suspended_at") else None,
+            ended_at=datetime.fromisoformat(doc["ended_at"]) if doc.get("ended_at") else None,
         )
+
+    @property
+    def withdrawn_at(self) -> datetime | None:
+        """When the pass stopped admitting anyone before its validity ran out (ended or suspended), if it did."""
+        moments = [m for m in (self.ended_at, self.suspended_at) if m is not None]
+        return min(moments) if moments else None
 
 
 @dataclass(frozen=True)
 class Standing:
-    """How a pass stands at a moment: ``state`` is valid | grace | expired | not_yet | outside_window | other_zone."""
+    """How a pass stands at a moment: ``state`` is valid | grace | expired | not_yet | outside_window |
+    other_zone | suspended | ended."""
 
     fact: PassFact
     state: str
@@ -85,6 +102,10 @@ def standing(fact: PassFact, zones: Collection[int], now: datetime, tz: ZoneInfo
     """``zones``: the zone the car is in or entering and the zones inside it."""
     if fact.zone_id is not None and fact.zone_id not in zones:
         return Standing(fact, "other_zone")
+    if fact.ended_at is not None and fact.ended_at <= now:
+        return Standing(fact, "ended")
+    if fact.suspended_at is not None and fact.suspended_at <= now:
+        return Standing(fact, "suspended")
     if now < fact.valid_from:
         return Standing(fact, "not_yet")
     state, left, overdue = "valid", 0, 0
@@ -101,7 +122,7 @@ def standing(fact: PassFact, zones: Collection[int], now: datetime, tz: ZoneInfo
     return Standing(fact, state, days_left=left, days_overdue=overdue)
 
 
-_PREFERENCE = {"valid": 0, "grace": 1, "outside_window": 2, "expired": 3, "not_yet": 4, "other_zone": 5}
+_PREFERENCE = {"valid": 0, "grace": 1, "outside_window": 2, "expired": 3, "suspended": 4, "ended": 5, "not_yet": 6, "other_zone": 7}
 
 
 def best_standing(facts: Iterable[PassFact], zones: Collection[int], now: datetime, tz: ZoneInfo, grace_days: int) -> Standing | None:

@@ -16,18 +16,24 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Lot, ParkingPass, PassKind, PassPlate, Zone
 from ..occupancy import CapacityError, OccupancyStore
-from ..passes import overlapping
+from ..passes import PassFact, overlapping
 from ..plates import Plate, PlateError, parse
 from ..policy import LotPolicy
 from . import lot_facts
 
 
 class ConfigChangeError(ValueError):
-    """A configuration change was refused; ``field`` names what was wrong."""
+    """A configuration change was refused; ``field`` names what was wrong.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``message`` is English (the API's); ``code`` and ``params``, when given, let a page say the same in
+    its own language (``web.service_errors``)."""
+
+    def __init__(self, field: str, message: str, *, code: str = "", **params: object) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -45,21 +51,49 @@ class PassRequest:
     price_fen: int = 0
 
 
-def _plates(raw: Sequence[str]) -> list[str]:
+def parse_plate(text: str, field: str = "plate") -> str:
+    """The plate ``text`` names, normalised (``parking.plates.parse``); an impossible plate is an error naming ``field``."""
+    try:
+        plate = parse(text)
+    except PlateError as exc:
+        raise ConfigChangeError(field, str(exc), code="plate_invalid", plate=text) from None
+    if not isinstance(plate, Plate):
+        raise ConfigChangeError(field, f"{text!r} is not a plate", code="plate_invalid", plate=text)
+    return plate.text
+
+
+def parse_plates(raw: Sequence[str]) -> list[str]:
+    """One or more distinct plates, normalised; errors name ``plates`` or ``plates[i]``."""
     if not raw:
-        raise ConfigChangeError("plates", "at least one plate is required")
-    plates = []
-    for i, text in enumerate(raw):
-        try:
-            plate = parse(text)
-        except PlateError as exc:
-            raise ConfigChangeError(f"plates[{i}]", str(exc)) from None
-        if not isinstance(plate, Plate):
-            raise ConfigChangeError(f"plates[{i}]", f"{text!r} is not a plate")
-        plates.append(plate.text)
-    if len(set(plates)) != len(plates):
-        raise ConfigChangeError("plates", "a plate is listed twice")
+        raise ConfigChangeError("plates", "at least one plate is required", code="plates_missing")
+    plates = [parse_plate(text, f"plates[{i}]") for i, text in enumerate(raw)]
+    twice = next((p for i, p in enumerate(plates) if p in plates[:i]), None)
+    if twice is not None:
+        raise ConfigChangeError("plates", "a plate is listed twice", code="plate_twice", plate=twice)
     return plates
+
+
+def find_overlap(db: Session, candidate: PassFact, plates: Sequence[str], lot_id: int, *,
+                 exclude_id: int | None = None) -> tuple[ParkingPass, str] | None:
+    """Another live pass of the lot (not ended) sharing a plate with ``candidate`` in the same zone for
+    an overlapping validity, with the shared plate; None when there is none."""
+    query = (select(ParkingPass).join(PassPlate).where(ParkingPass.lot_id == lot_id, ParkingPass.active.is_(True), PassPlate.plate.in_(plates))
+             .options(selectinload(ParkingPass.plates)).order_by(ParkingPass.id))
+    if exclude_id is not None:
+        query = query.where(ParkingPass.id != exclude_id)
+    for other in db.scalars(query).unique():
+        if overlapping(candidate, lot_facts.pass_fact(other)):
+            return other, sorted(set(plates) & {p.plate for p in other.plates})[0]
+    return None
+
+
+def overlap_error(other: ParkingPass, plate: str, field: str = "valid_from") -> ConfigChangeError:
+    return ConfigChangeError(
+        field, f"plate {plate} already has pass {other.id} ({other.holder}) valid "
+        f"{other.valid_from:%Y-%m-%d} to {other.valid_until:%Y-%m-%d} in the same zone",
+        code="plate_overlap", plate=plate, pass_id=other.id, holder=other.holder,
+        valid_from=f"{other.valid_from:%Y-%m-%d}", valid_until=f"{other.valid_until:%Y-%m-%d}",
+    )
 
 
 def issue_pass(db: Session, store: OccupancyStore, request: PassRequest, now: datetime) -> ParkingPass:
@@ -75,7 +109,7 @@ def issue_pass(db: Session, store: OccupancyStore, request: PassRequest, now: da
         zone = db.get(Zone, request.zone_id)
         if zone is None or zone.lot_id != lot.id:
             raise ConfigChangeError("zone_id", f"zone {request.zone_id} is not a zone of lot {lot.code}")
-    plates = _plates(request.plates)
+    plates = parse_plates(request.plates)
     if request.valid_until <= request.valid_from:
         raise ConfigChangeError("valid_until", f"{request.valid_until.isoformat()} is not after valid_from {request.valid_from.isoformat()}")
     if request.spaces < 1:
@@ -93,18 +127,9 @@ def issue_pass(db: Session, store: OccupancyStore, request: PassRequest, now: da
         valid_from=request.valid_from, valid_until=request.valid_until, window_start=request.window_start,
         window_end=request.window_end, price_fen=request.price_fen, plates=[PassPlate(plate=p) for p in plates],
     )
-    existing = db.scalars(
-        select(ParkingPass).join(PassPlate).where(ParkingPass.lot_id == lot.id, ParkingPass.active.is_(True), PassPlate.plate.in_(plates))
-        .options(selectinload(ParkingPass.plates))
-    ).unique()
-    new_fact = lot_facts.pass_fact(candidate)
-    for other in existing:
-        if overlapping(new_fact, lot_facts.pass_fact(other)):
-            shared = sorted(set(plates) & {p.plate for p in other.plates})
-            raise ConfigChangeError(
-                "valid_from", f"plate {shared[0]} already has pass {other.id} ({other.holder}) valid "
-                f"{other.valid_from:%Y-%m-%d} to {other.valid_until:%Y-%m-%d} in the same zone",
-            )
+    clash = find_overlap(db, lot_facts.pass_fact(candidate), plates, lot.id)
+    if clash is not None:
+        raise overlap_error(*clash)
     db.add(candidate)
     db.flush()
     lot_facts.refresh(db, store, lot.id, LotPolicy.from_settings(lot.settings), now)

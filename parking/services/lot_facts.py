@@ -1,8 +1,10 @@
 """What a lane needs to know about plates, built from SQL for the live store's plate-fact cache.
 
 ``refresh`` rebuilds a lot's cache (passes with their plates, the lot's and the global whitelist and
-blacklist entries, the visitors that can still matter) from SQL; the cache itself, and reading one
-plate's facts in one round trip, is ``OccupancyStore.facts`` (``parking.occupancy.facts``).
+blacklist entries, the visitors that can still matter) from SQL; a suspended pass, and one ended within
+the last month, stay in it marked (``suspended_at``, ``ended_at``), so the lane admits nobody on them and
+says why. The cache itself, and reading one plate's facts in one round trip, is ``OccupancyStore.facts``
+(``parking.occupancy.facts``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def pass_fact(p: ParkingPass) -> PassFact:
     return PassFact(
         id=p.id, kind=p.kind.value, holder=p.holder, spaces=p.spaces, valid_from=p.valid_from, valid_until=p.valid_until,
         zone_id=p.zone_id, window_start=p.window_start, window_end=p.window_end,
+        suspended_at=p.suspended_at, ended_at=p.ended_at,
     )
 
 
@@ -35,7 +38,8 @@ def refresh(db: Session, store: OccupancyStore, lot_id: int, policy: LotPolicy, 
     horizon = now - timedelta(days=max(policy.renewal_grace_days + 1, EXPIRED_SHOWN_DAYS))
     passes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = db.scalars(
-        select(ParkingPass).where(ParkingPass.lot_id == lot_id, ParkingPass.active.is_(True), ParkingPass.valid_until > horizon)
+        select(ParkingPass).where(ParkingPass.lot_id == lot_id, ParkingPass.valid_until > horizon,
+                                  or_(ParkingPass.active.is_(True), ParkingPass.ended_at > horizon))
         .options(selectinload(ParkingPass.plates)).order_by(ParkingPass.id)
     )
     for p in rows:
