@@ -378,8 +378,10 @@ def zombies(lot_code: str | None, days: int | None, as_json: bool) -> None:
 
 from .commands.fee import fee  # noqa: E402  (commands with a module of their own, see parking/commands/)
 from .commands.operators import operator  # noqa: E402
+from .commands.site import site  # noqa: E402
 from .commands.tariffs import tariff  # noqa: E402
 
 main.add_command(fee)
 main.add_command(tariff)
+main.add_command(site)
 main.add_command(operator)
