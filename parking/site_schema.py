@@ -26,6 +26,17 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# What a pattern of the schema means, said to a person instead of the pattern itself.
+PATTERN_MEANINGS = {
+    "Code": "may hold only letters, digits, '-', '_' and '.', starting with a letter or digit (at most 32)",
+    "Name": "may not contain '<', '>' or control characters: HTML is not accepted",
+    "Text": "may not contain '<', '>' or control characters: HTML is not accepted",
+    "Moment": "is not a date and time with its UTC offset, such as 2026-11-25T08:00:00+08:00",
+    "TimeOfDay": "is not a time of day such as 19:00",
+    "TimeZone": "is not a time zone name such as Asia/Shanghai",
+}
+
+
 class SchemaError(ValueError):
     """The document breaks the schema at ``path`` (``sites[0].lots[1].zones[0].capacity``)."""
 
@@ -70,17 +81,21 @@ def _check(rule: dict[str, Any], value: Any, path: str, out: list[SchemaError], 
     if len(out) >= limit:
         return
     if "$ref" in rule:
-        _check(schema()["$defs"][rule["$ref"].removeprefix("#/$defs/")], value, path, out, limit)
+        name = rule["$ref"].removeprefix("#/$defs/")
+        found: list[SchemaError] = []
+        _check(schema()["$defs"][name], value, path, found, limit - len(out))
+        meaning = PATTERN_MEANINGS.get(name)
+        out.extend(SchemaError(e.path, f"{_show(value)} {meaning}") if meaning and "does not match" in e.message else e for e in found)
         return
     if "anyOf" in rule:
         attempts = []
         for option in rule["anyOf"]:
-            found: list[SchemaError] = []
-            _check(option, value, path, found, 1)
-            if not found:
+            tried: list[SchemaError] = []
+            _check(option, value, path, tried, 1)
+            if not tried:
                 return
             if option.get("type") != "null":  # "or null" is not worth saying: the other alternative's complaint is
-                attempts.append(found[0])
+                attempts.append(tried[0])
         out.append(attempts[0] if attempts else SchemaError(path, f"{_show(value)} matches no alternative"))
         return
     if "const" in rule and value != rule["const"]:

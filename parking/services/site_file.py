@@ -158,17 +158,25 @@ class _Import:
         except TariffError as exc:
             raise SiteFileError(f"{path}.document.{exc.field}" if exc.field else f"{path}.document", exc.problem) from None
 
+    def deleting(self, path: str, step: Callable[[], Any]) -> None:
+        """A deletion the file asks for by leaving an item out: a refusal is about the list it is missing from."""
+        try:
+            step()
+        except SiteAdminError as exc:
+            raise SiteFileError(path, exc.message) from None
+
     # -- the run ----------------------------------------------------------------------------------------------
     def run(self, doc: dict[str, Any]) -> None:
         utc_default = ZoneInfo(self.default_tz)
+        file_sites = {s["code"] for s in doc["sites"]}
+        operators = self.operators(doc["operators"], file_sites) if "operators" in doc else []
         if "tariffs" in doc:
             self.tariffs(None, doc["tariffs"], "tariffs", utc_default)
         for i, site_doc_ in enumerate(doc["sites"]):
             self.site(site_doc_, f"sites[{i}]")
         if "lists" in doc:
             self.lists(None, doc["lists"], "lists", utc_default)
-        if "operators" in doc:
-            self.operators(doc["operators"], {s["code"] for s in doc["sites"]})
+        self.bind(operators, file_sites)
         self.db.flush()
 
     def site(self, doc: dict[str, Any], path: str) -> None:
@@ -187,7 +195,7 @@ class _Import:
             self.mark_capacities(lot, [z.id for z in lot.zones])
             for kind, n in (("zones", len(lot.zones)), ("lanes", len(lot.lanes)), ("devices", sum(len(l.devices) for l in lot.lanes))):
                 self.report_counts[kind].deleted += n
-            self.guard(f"{path}.lots", lambda lot=lot: site_admin.apply_lot_deletion(db, self.store, lot, now=self.now, publish=False))
+            self.deleting(f"{path}.lots", lambda lot=lot: site_admin.apply_lot_deletion(db, self.store, lot, now=self.now, publish=False))
             self.count("lots", "deleted", f"lot:{before_lot['code']}", before_lot, None)
         for j, lot_doc_ in enumerate(doc["lots"]):
             self.lot(site, lot_doc_, f"{path}.lots[{j}]")
@@ -258,7 +266,7 @@ class _Import:
         doomed = [z for z in lot.zones if z.code not in wanted]
         for zone in site_admin._children_first(doomed):
             before, zone_id = zone_doc(zone), zone.id
-            self.guard(path, lambda zone=zone: site_admin.apply_zone_deletion(self.db, self.store, zone))
+            self.deleting(path, lambda zone=zone: site_admin.apply_zone_deletion(self.db, self.store, zone))
             self.mark_capacities(lot, [zone_id])
             self.count("zones", "deleted", f"lot:{lot.code}/zone:{before['code']}", before, None)
 
@@ -273,7 +281,7 @@ class _Import:
         for lane in [l for l in lot.lanes if l.code not in wanted]:
             before = {**lane_doc(lane), "devices": [device_doc(d) for d in lane.devices]}
             self.report_counts["devices"].deleted += len(lane.devices)
-            self.guard(path, lambda lane=lane: site_lanes.apply_lane_deletion(db, self.store, lane))
+            self.deleting(path, lambda lane=lane: site_lanes.apply_lane_deletion(db, self.store, lane))
             self.count("lanes", "deleted", f"lot:{lot.code}/lane:{before['code']}", before, None)
         lanes: list[tuple[Lane, list[dict[str, Any]], str]] = []
         for i, doc in enumerate(docs):
@@ -501,10 +509,13 @@ class _Import:
         db.flush()
 
     # -- operators ----------------------------------------------------------------------------------------------------
-    def operators(self, docs: list[dict[str, Any]], file_sites: set[str]) -> None:
+    def operators(self, docs: list[dict[str, Any]], file_sites: set[str]) -> list[tuple[Operator, dict[str, Any], Any]]:
+        """Create and update the operators (before the sites, whose list entries name who added them);
+        their site bindings follow the sites (``bind``)."""
         db = self.db
         sites = {s.code: s for s in db.scalars(select(Site))}
         seen: set[str] = set()
+        out = []
         for i, doc in enumerate(docs):
             here = f"operators[{i}]"
             username = doc["username"]
@@ -516,15 +527,24 @@ class _Import:
                 if code not in file_sites:
                     raise SiteFileError(f"{here}.sites[{j}]", f"site {code} is not in this file")
             operator = self.usernames.get(username)
-            bound_before = sorted(s.code for s in sites.values() if operator is not None and s.id in {b.site_id for b in operator.sites})
-            before = _operator_doc(operator, bound_before) if operator is not None else None
-            if operator is None:
+            before = None
+            if operator is not None:
+                before = _operator_doc(operator, sorted(_code_of(sites, b.site_id) for b in operator.sites))
+            else:
                 operator = Operator(username=username, password_hash=NO_PASSWORD, must_change_password=True, created_at=self.now,
                                     display_name=display, role=Role(doc["role"]))
                 db.add(operator)
                 self.usernames[username] = operator
             operator.display_name, operator.role = display, Role(doc["role"])
             operator.active, operator.language = doc.get("active", True), doc.get("language", "zh_CN")
+            out.append((operator, doc, before))
+        db.flush()
+        return out
+
+    def bind(self, operators: list[tuple[Operator, dict[str, Any], Any]], file_sites: set[str]) -> None:
+        db = self.db
+        sites = {s.code: s for s in db.scalars(select(Site))}
+        for operator, doc, before in operators:
             wanted_ids = {sites[c].id for c in doc.get("sites", [])}
             for binding in list(operator.sites):  # bindings to sites this file does not describe are kept
                 if _code_of(sites, binding.site_id) in file_sites and binding.site_id not in wanted_ids:
@@ -534,7 +554,7 @@ class _Import:
             db.flush()
             after = _operator_doc(operator, sorted(_code_of(sites, b.site_id) for b in operator.sites))
             self.count("operators", "created" if before is None else ("unchanged" if before == after else "updated"),
-                       f"operator:{username}", before, after)
+                       f"operator:{operator.username}", before, after)
 
     # -- the live side ---------------------------------------------------------------------------------------------
     def check_live(self) -> None:
@@ -599,7 +619,7 @@ def import_site(db: Session, store: OccupancyStore, document: Any, *, now: datet
         job.run(document)
         job.check_live()
         report = ImportReport(dry_run, job.report_counts)
-        if dry_run:
+        if dry_run or not report.changed:  # a second import of the same file writes nothing, not even an audit row
             db.rollback()
             return report
         for action, target, before, after in job.audits:
