@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from parking.pass_terms import Refund, Renewal, Status, Term, add_months, refund, renewal, status, term
+from parking.pass_terms import (
+    Refund,
+    Renewal,
+    Status,
+    Term,
+    add_months,
+    refund,
+    renewal,
+    status,
+    term,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 
