@@ -380,8 +380,10 @@ from .commands.fee import fee  # noqa: E402  (commands with a module of their ow
 from .commands.operators import operator  # noqa: E402
 from .commands.site import site  # noqa: E402
 from .commands.tariffs import tariff  # noqa: E402
+from .commands.tokens import token  # noqa: E402
 
 main.add_command(fee)
 main.add_command(tariff)
 main.add_command(site)
+main.add_command(token)
 main.add_command(operator)

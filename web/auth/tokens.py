@@ -47,6 +47,10 @@ class TokenUser(UserMixin):
     id: None = None
     role: str = TOKEN_ROLE
     language: str = "en"
+    # As a ConsoleUser has them: a token is bound to no site (it sees every lot) and has no password.
+    active: bool = True
+    must_change_password: bool = False
+    site_ids: frozenset[int] = frozenset()
 
     @property
     def username(self) -> str:
