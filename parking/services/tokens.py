@@ -33,12 +33,12 @@ SCOPES: dict[str, str] = {
     "availability:read": "live occupancy and free spaces of lots",
     "lots:read": "lots with their zones and pools, and the tariffs that price them",
     "sessions:read": "parking sessions, and the fee a parked car would pay",
-    "passes:read": "passes and their plates",
-    "passes:write": "issuing and changing passes",
+    "passes:read": "passes and their plates, whitelist and blacklist entries, visitor registrations",
+    "passes:write": "issuing and changing passes, list entries and visitor registrations",
     "lanes:read": "lanes, and the fate of commands sent to them",
     "lanes:write": "opening and closing gates by hand, and texts on lane boards",
     "payments:write": "recording payments",
-    ADMIN_SCOPE: "everything, including managing tokens (implies every other scope)",
+    ADMIN_SCOPE: "everything, including site configuration, accounts and tokens (implies every other scope)",
 }
 
 TOKEN_PREFIX = "pk_"
