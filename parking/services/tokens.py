@@ -47,6 +47,7 @@ PREFIX_CHARS = len(TOKEN_PREFIX) + 8  # what names a token on screen; ApiToken.p
 NAME_MAX_CHARS = 100  # ApiToken.name
 MAX_EXPIRES_DAYS = 3650
 LAST_USED_EVERY = timedelta(minutes=1)
+MAX_ID = 2**31 - 1  # ApiToken.id is an SQL INTEGER
 _TOKEN = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_-]{{{SECRET_CHARS}}}")
 _PREFIX = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_-]{{1,{SECRET_CHARS}}}")
 
@@ -151,7 +152,7 @@ def find_token(db: Session, ref: str | int) -> ApiToken:
     """The token whose id is ``ref``, or whose prefix starts with ``ref`` (``pk_…``): exactly one, or ``TokenError``."""
     text = str(ref).strip()
     if text.isascii() and text.isdigit():
-        token = db.get(ApiToken, int(text)) if len(text) <= 10 else None
+        token = db.get(ApiToken, int(text)) if len(text) <= 10 and int(text) <= MAX_ID else None
         if token is None:
             raise TokenError("token", f"no token with id {text}")
         return token

@@ -108,6 +108,7 @@ def test_a_token_is_found_by_id_by_prefix_and_by_the_whole_token(sessions: sessi
 @pytest.mark.parametrize(("ref", "message"), [
     ("7", "no token with id 7"),
     ("99999999999", "no token with id 99999999999"),
+    ("2147483648", "no token with id 2147483648"),
     ("pk_", "'pk_' is neither a token id nor a token prefix such as pk_Ab3dE9xZ"),
     ("gates", "'gates' is neither a token id nor a token prefix such as pk_Ab3dE9xZ"),
     ("pk_%", "'pk_%' is neither a token id nor a token prefix such as pk_Ab3dE9xZ"),
