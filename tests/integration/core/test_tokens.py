@@ -17,12 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from parking import db as dbmod
 from parking.models import ApiToken, AuditEvent
 from parking.services import audit
-from parking.services.tokens import (
-    TokenError, TokenRejected, check_token, find_token, grants, issue_token, list_tokens, revoke_token, state,
-)
+from parking.services.tokens import TokenError, TokenRejected, check_token, find_token, grants, issue_token, list_tokens, revoke_token, state
 from tests.conftest import FIXED_NOW
 
 TOKEN = re.compile(r"pk_[A-Za-z0-9_-]{32}")
+SCOPE_LIST = "availability:read, lots:read, sessions:read, passes:read, passes:write, lanes:read, lanes:write, payments:write, admin"
 
 
 @pytest.fixture
@@ -73,10 +72,8 @@ def test_scopes_are_stored_once_each_in_the_order_of_the_scope_list(sessions: se
     ({"name": "  "}, "name", "must not be empty: say what the token is for, e.g. the integration's name"),
     ({"name": "x" * 101}, "name", "must be at most 100 characters, not 101"),
     ({"name": "a\x00b"}, "name", "must not hold control characters or lone surrogates"),
-    ({"scopes": ()}, "scopes", "give at least one scope; scopes are availability:read, lots:read, sessions:read, passes:read, "
-                               "passes:write, lanes:read, lanes:write, payments:write, admin"),
-    ({"scopes": ("lanes:read", "gates:open")}, "scopes", "unknown scope 'gates:open'; scopes are availability:read, lots:read, "
-                                                         "sessions:read, passes:read, passes:write, lanes:read, lanes:write, payments:write, admin"),
+    ({"scopes": ()}, "scopes", f"give at least one scope; scopes are {SCOPE_LIST}"),
+    ({"scopes": ("lanes:read", "gates:open")}, "scopes", f"unknown scope 'gates:open'; scopes are {SCOPE_LIST}"),
     ({"expires_days": 0}, "expires_days", "must be from 1 to 3650 days, not 0"),
     ({"expires_days": 3651}, "expires_days", "must be from 1 to 3650 days, not 3651"),
 ])
