@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis
 from sqlalchemy.orm import Session
@@ -37,6 +37,13 @@ def text(field: str, value: str, limit: int, *, required: bool = False) -> str:
     if _CONTROL.search(value):
         raise ConfigChangeError(field, "contains a control character", code="control_character")
     return value
+
+
+def moment(field: str, value: datetime) -> datetime:
+    """An aware ``value`` in UTC, as every time is stored; a naive one is an error naming ``field``."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ConfigChangeError(field, f"{value.isoformat()} has no UTC offset", code="moment_naive")
+    return value.astimezone(UTC)
 
 
 def lot_policy(lot: Lot) -> LotPolicy:

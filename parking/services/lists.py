@@ -21,7 +21,7 @@ from ..models import ListEntry, ListKind, Lot
 from ..occupancy import OccupancyStore
 from . import audit
 from .config_changes import ConfigChangeError, parse_plate
-from .fact_changes import publish, text, writing
+from .fact_changes import moment, publish, text, writing
 
 REASON_MAX_CHARS = 200  # ListEntry.reason
 SEARCH_MAX_CHARS = 64
@@ -42,7 +42,10 @@ def _kind(kind: str) -> ListKind:
 
 
 def _expiry(expires_at: datetime | None, now: datetime) -> datetime | None:
-    if expires_at is not None and expires_at <= now:
+    if expires_at is None:
+        return None
+    expires_at = moment("expires_at", expires_at)
+    if expires_at <= now:
         raise ConfigChangeError("expires_at", f"{expires_at.isoformat()} is not in the future", code="expiry_past")
     return expires_at
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -207,9 +207,12 @@ def read_rows(data: bytes, filename: str = "") -> tuple[dict[str, str], list[_Ro
 class _Lookup:
     """Lots, products and the passes already there, loaded once for the whole file."""
 
-    def __init__(self, db: Session) -> None:
+    def __init__(self, db: Session, lot_ids: Collection[int] | None = None) -> None:
         self.lots: dict[str, Lot] = {}
-        for lot in db.scalars(select(Lot).options(selectinload(Lot.site))):
+        query = select(Lot).options(selectinload(Lot.site)).order_by(Lot.id)
+        if lot_ids is not None:  # an operator bound to sites imports into their lots only
+            query = query.where(Lot.id.in_(sorted(lot_ids)))
+        for lot in db.scalars(query):
             self.lots.setdefault(lot.code.casefold(), lot)
             self.lots.setdefault(lot.name.casefold(), lot)
         self.products: dict[tuple[int, str], PassProduct] = {}
@@ -219,7 +222,8 @@ class _Lookup:
         self._db = db
         self._loaded: set[int] = set()
         self.keys: dict[tuple[Any, ...], int] = {}
-        self.facts: dict[tuple[int, str], list[tuple[PassFact, str]]] = defaultdict(list)
+        # (lot, plate) -> the live passes and the rows before, with what names them in a report
+        self.facts: dict[tuple[int, str], list[tuple[PassFact, dict[str, Any]]]] = defaultdict(list)
 
     def load_lot(self, lot_id: int) -> None:
         if lot_id in self._loaded:
@@ -230,7 +234,7 @@ class _Lookup:
             self.keys[identity(p.lot_id, p.product_id, p.holder, p.valid_from, plates)] = p.id
             if p.active:
                 for plate in plates:
-                    self.facts[(lot_id, plate)].append((lot_facts.pass_fact(p), f"pass {p.id} ({p.holder})"))
+                    self.facts[(lot_id, plate)].append((lot_facts.pass_fact(p), {"pass_id": p.id, "holder": p.holder}))
 
 
 def column_name(names: dict[str, str], key: str) -> str:
@@ -366,26 +370,29 @@ def _check_overlaps(candidates: list[_Candidate], lookup: _Lookup, report: Impor
         seen[key] = c.row
         fact = lot_facts.pass_fact(p)
         for plate in c.plates:
-            clash = next(((other, label) for other, label in lookup.facts[(p.lot_id, plate)] if overlapping(fact, other)), None)
+            clash = next(((other, whose) for other, whose in lookup.facts[(p.lot_id, plate)] if overlapping(fact, other)), None)
             if clash is not None:
-                other, label = clash
+                other, whose = clash
+                label = f"pass {whose['pass_id']} ({whose['holder']})" if "pass_id" in whose else f"row {whose['row']}"
+                params = {"plate": plate, "valid_from": f"{other.valid_from:%Y-%m-%d}", "valid_until": f"{other.valid_until:%Y-%m-%d}", **whose}
                 report.errors.append(RowError(
-                    c.row, c.column, f"plate {plate} already has {label} valid {other.valid_from:%Y-%m-%d} to "
-                    f"{other.valid_until:%Y-%m-%d} in the same zone", "plate_overlap_row", {"plate": plate, "other": label}))
+                    c.row, c.column, f"plate {plate} already has {label} valid {params['valid_from']} to {params['valid_until']} in the same zone",
+                    "plate_overlap" if "pass_id" in whose else "plate_overlap_row", params))
                 break
         for plate in c.plates:
-            lookup.facts[(p.lot_id, plate)].append((fact, f"row {c.row}"))
+            lookup.facts[(p.lot_id, plate)].append((fact, {"row": c.row}))
         fresh.append(c)
     return fresh
 
 
 def import_passes(db: Session, store: OccupancyStore, data: bytes, *, filename: str = "", operator_id: int | None, now: datetime,
-                  dry_run: bool = False) -> ImportReport:
+                  dry_run: bool = False, lot_ids: Collection[int] | None = None) -> ImportReport:
     """Check every row of a CSV or .xlsx file and, when none has a problem (and not ``dry_run``), create
-    the passes that are not there yet in one transaction. ``PassFileError`` when the file itself cannot be read."""
+    the passes that are not there yet in one transaction. Rows may name only the lots of ``lot_ids`` (all
+    when None). ``SpreadsheetError`` when the file itself cannot be read."""
     names, rows, report = read_rows(data, filename)
     report.dry_run = dry_run
-    lookup = _Lookup(db)
+    lookup = _Lookup(db, lot_ids)
     candidates = []
     for row in rows:
         candidate = _row_pass(row, names, lookup, now, report)
@@ -449,8 +456,8 @@ def export_rows(db: Session, now: datetime, *, lot_id: int | None = None, lot_id
         out.append({
             "id": p.id, "lot": p.lot.code, "product": product.code if product else "", "holder": p.holder, "household": p.household,
             "phone": p.phone, "plates": ";".join(sorted(pp.plate for pp in p.plates)),
-            "valid_from": date.fromisoformat(row.first_day), "periods": _whole_periods(p, product, row.tz),
-            "valid_until": date.fromisoformat(row.last_day), "price": spreadsheets.format_yuan(p.price_fen),
+            "valid_from": row.first_day, "periods": _whole_periods(p, product, row.tz),
+            "valid_until": row.last_day, "price": spreadsheets.format_yuan(p.price_fen),
             "status": labels[row.status.state], "days_left": row.status.days_left, "note": p.note,
         })
     return out

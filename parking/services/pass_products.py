@@ -138,12 +138,12 @@ def update(db: Session, product_id: int, *, operator_id: int | None, now: dateti
     return product
 
 
-def delete(db: Session, product_id: int, *, operator_id: int | None, now: datetime) -> None:
+def remove(db: Session, product_id: int, *, operator_id: int | None, now: datetime) -> None:
     """Delete a product no pass was sold from; one that was can only be withdrawn (``active`` false)."""
     product = get(db, product_id)
     sold = db.scalar(select(func.count()).select_from(ParkingPass).where(ParkingPass.product_id == product.id)) or 0
     if sold:
-        raise ConfigChangeError("product_id", f"product {product.code} was sold as {sold} passes; withdraw it from sale instead",
+        raise ConfigChangeError("product_id", f"{sold} passes were sold from product {product.code}; withdraw it from sale instead",
                                 code="product_in_use", product=product.code, count=sold)
     before = snapshot(product)
     db.delete(product)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_, select
@@ -54,12 +54,13 @@ class PassRow:
     tz: ZoneInfo
 
     @property
-    def last_day(self) -> str:
-        return (self.parking_pass.valid_until - timedelta(microseconds=1)).astimezone(self.tz).date().isoformat()
+    def last_day(self) -> date:
+        """The last valid day in the lot's time zone."""
+        return (self.parking_pass.valid_until - timedelta(microseconds=1)).astimezone(self.tz).date()
 
     @property
-    def first_day(self) -> str:
-        return self.parking_pass.valid_from.astimezone(self.tz).date().isoformat()
+    def first_day(self) -> date:
+        return self.parking_pass.valid_from.astimezone(self.tz).date()
 
 
 def describe(passes: Sequence[ParkingPass], terms: dict[int, LotTerms], now: datetime) -> list[PassRow]:

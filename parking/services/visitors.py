@@ -22,7 +22,7 @@ from ..models import Lot, Visitor
 from ..occupancy import OccupancyStore
 from . import audit
 from .config_changes import ConfigChangeError, parse_plate
-from .fact_changes import publish, text, writing
+from .fact_changes import moment, publish, text, writing
 
 HOST_MAX_CHARS = 100  # Visitor.host: the household visited and who registered the visit, e.g. "3栋502 王女士"
 MAX_VISIT_DAYS = 30
@@ -48,7 +48,8 @@ def register(db: Session, store: OccupancyStore, *, lot_id: int, plate: str, hos
         raise ConfigChangeError("lot_id", f"no lot {lot_id}", code="lot_unknown", lot_id=lot_id)
     plate = parse_plate(plate)
     host = text("host", host, HOST_MAX_CHARS, required=True)
-    start = now if valid_from is None else valid_from
+    start = now if valid_from is None else moment("valid_from", valid_from)
+    valid_until = moment("valid_until", valid_until)
     if valid_until <= start:
         raise ConfigChangeError("valid_until", f"{valid_until.isoformat()} is not after the start {start.isoformat()}", code="window_empty")
     if valid_until <= now:

@@ -4,3 +4,5 @@ passes, tariffs and zombie vehicles. Every page needs sign-in."""
 from flask import Blueprint
 
 bp = Blueprint("console", __name__)
+
+from . import lists, pass_files, pass_products, passes  # noqa: E402,F401  (passes, products, lists and visitors: issue 10 items 4 and 5)

@@ -1,4 +1,4 @@
-"""Console lists read from SQL: recent parking sessions (with their snapshots) and passes.
+"""Console lists read from SQL: recent parking sessions (with their snapshots). Passes are ``passes``.
 
 Filters that name no lot or status are ignored; a page number that is not one, or is past the last
 page, shows the nearest page there is, with a message saying so. The lanes page is the lane console, in
@@ -10,11 +10,10 @@ from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from parking.models import Lot, ParkingPass, ParkingSession, SessionStatus
+from parking.models import Lot, ParkingSession, SessionStatus
 
-from ..auth.roles import login_required, roles_required
+from ..auth.roles import login_required
 from ..context import db
 from ..queries import paginate
 from ..schemas.fields import MAX_PAGE
@@ -72,12 +71,3 @@ def sessions() -> ResponseReturnValue:
         status=status,
         statuses=[s.value for s in SessionStatus],
     )
-
-
-@bp.route("/passes")
-@roles_required("admin", "manager")
-def passes() -> ResponseReturnValue:
-    rows = db().scalars(
-        select(ParkingPass).options(selectinload(ParkingPass.plates), selectinload(ParkingPass.lot)).order_by(ParkingPass.lot_id, ParkingPass.id)
-    )
-    return render_template("console/passes.html", passes=list(rows))

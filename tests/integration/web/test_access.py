@@ -26,6 +26,15 @@ PUBLIC_ENDPOINTS = {
     "api-docs.docs",
 }
 ADMIN_AND_MANAGER_ONLY = {"console.passes", "console.zombies", "api.list_passes"}
+# Passes, their products and changes to the lists (issue 10 items 4 and 5): attendants read the lists and register visitors only.
+ADMIN_AND_MANAGER_ONLY |= {
+    "console.new_pass", "console.pass_detail", "console.end_pass", "console.expiring_passes", "console.export_passes",
+    "console.import_passes", "console.pass_products", "console.pass_product",
+    "api.issue_pass", "api.get_pass", "api.update_pass", "api.set_pass_plates", "api.renew_pass", "api.suspend_pass", "api.resume_pass",
+    "api.pass_refund_quote", "api.end_pass", "api.expiring_passes", "api.export_passes",
+    "api.list_pass_products", "api.create_pass_product", "api.get_pass_product", "api.update_pass_product", "api.delete_pass_product",
+    "api.add_list_entry", "api.update_list_entry", "api.delete_list_entry",
+}
 ADMIN_ONLY = {"api.create_token", "api.list_api_tokens", "api.get_api_token", "api.revoke_api_token"}
 PARKED = "粤B12345"
 SNAPSHOT = f"1/{FIXED_NOW.date().isoformat()}/access-scene.jpg"
@@ -35,6 +44,9 @@ REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}, "console.snapshot": {"pa
 # What the lane commands answer to a POST with neither body nor CSRF token: refused for the request, not the role.
 ANSWER_WITHOUT_BODY = {"console.lane_gate": 400, "console.lane_text": 400, "api.send_lane_command": 422,
                        "api.lane_command_state": 404}  # no command of that uid: not found for the role, not refused
+# The pass import takes a form upload, so the CSRF check (400) comes before the role; a visitor needs a body
+# (422) and cancelling one needs one that exists (404).
+ANSWER_WITHOUT_BODY |= {"api.import_passes": 400, "api.register_visitor": 422, "api.cancel_visitor": 404}
 
 
 def _routes(app: Flask) -> Iterator[Rule]:
