@@ -6,3 +6,4 @@ from flask import Blueprint
 bp = Blueprint("console", __name__)
 
 from . import lists, pass_files, pass_products, passes  # noqa: E402,F401  (passes, products, lists and visitors: issue 10 items 4 and 5)
+from . import site  # noqa: E402,F401  (site configuration and the site file: issue 10 items 2 and 3)
