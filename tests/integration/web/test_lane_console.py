@@ -163,10 +163,18 @@ def _camera(agent: Agent, serial: str) -> CameraSimulator:
     return CameraSimulator(serial, agent.camera_urls(serial)["push_url"])
 
 
+def _heard_camera(agent: Agent, serial: str) -> CameraSimulator:
+    """A camera the agent has heard once, so its lane is online before any command is sent (a comet
+    poller started just before the command might not have reached the agent yet)."""
+    camera = _camera(agent, serial)
+    camera.heartbeat()
+    return camera
+
+
 def test_opening_the_gate_is_delivered_by_the_cameras_heartbeat_and_audited(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-out")
     login("attendant")
-    with CometPoller(_camera(agent, "VZ-HX-EAST-OUT")) as camera:
+    with CometPoller(_heard_camera(agent, "VZ-HX-EAST-OUT")) as camera:
         response = _gate(client, lane.id, "open", "visitor")
     assert response.status_code == 200
     assert _flashes(response.get_data(as_text=True)) == ["东门出口：抬杆指令已送达设备。"]
@@ -261,7 +269,7 @@ def test_gate_command_needs_sign_in(client: FlaskClient, runtime: Runtime, villa
 def test_text_is_shown_and_spoken_at_the_lane(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-in")
     login("attendant")
-    with CometPoller(_camera(agent, "VZ-HX-EAST-IN")) as camera:
+    with CometPoller(_heard_camera(agent, "VZ-HX-EAST-IN")) as camera:
         html = client.post(f"/console/lanes/{lane.id}/text", data={"csrf_token": _token(client), "text": "请走左侧车道"},
                            follow_redirects=True).get_data(as_text=True)
     assert _flashes(html) == ["东门入口：显示文字指令已送达设备。"]
@@ -294,7 +302,7 @@ def test_lanes_page_in_english(client: FlaskClient, login, village: DemoVillage)
 def test_api_command_answers_with_the_agents_acknowledgement(client: FlaskClient, login, agent: Agent, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     lane = village.lane("east-out")
     login("attendant")
-    with CometPoller(_camera(agent, "VZ-HX-EAST-OUT")) as camera:
+    with CometPoller(_heard_camera(agent, "VZ-HX-EAST-OUT")) as camera:
         response = client.post(f"/api/v1/lanes/{lane.id}/commands", json={"action": "open", "reason": "访客未登记，物业确认"})
     assert response.status_code == 200
     body = response.get_json()
