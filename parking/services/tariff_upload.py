@@ -60,12 +60,16 @@ def lot_zone(db: Session, lot_id: int | None, default_tz: str) -> ZoneInfo:
     return ZoneInfo((lot.timezone or lot.site.timezone) if lot is not None else default_tz)
 
 
-def preview(db: Session, document: Mapping[str, Any], *, lot_id: int | None, valid_from: datetime, default_tz: str) -> TariffPreview:
-    """What publishing ``document`` would show and charge; ``TariffError`` naming the field when it does not load."""
+def preview(db: Session, document: Mapping[str, Any], *, lot_id: int | None, valid_from: datetime, now: datetime,
+            default_tz: str) -> TariffPreview:
+    """What publishing ``document`` would show and charge; ``TariffError`` naming the field when it could not be
+    published (it does not load, the lot is unknown, ``valid_from`` is past)."""
     if lot_id is not None and db.get(Lot, lot_id) is None:
         raise TariffError("lot_id", f"no lot {lot_id}")
     if valid_from.tzinfo is None:
         raise TariffError("valid_from", "must be a date and time with a time zone")
+    if valid_from < now:
+        raise TariffError("valid_from", f"{valid_from.isoformat()} is before now ({now.isoformat()}); a new version cannot apply to the past")
     tariff = load_tariff(document)
     tz = lot_zone(db, lot_id, default_tz)
     day = valid_from.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
