@@ -28,6 +28,7 @@ TEXTS: dict[str, Any] = {
     "out_of_range": _l("应为 %(min)s 到 %(max)s 之间的整数。"),
     "date_range": _l("日期应在 2000-01-01 至 2099-12-31 之间。"),
     "moment_naive": _l("时间缺少时区。"),
+    "moment_range": _l("时间应在 2000 年至 2099 年之间。"),
     "lot_unknown": _l("停车场不存在。"),
     "lot_settings_invalid": _l("停车场 %(lot)s 的设置有误，请先修正停车场设置。"),
     "product_unknown": _l("月卡产品不存在。"),

@@ -25,6 +25,7 @@ from .config_changes import ConfigChangeError
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the times an operator may give (as the API's instants)
 
 
 def text(field: str, value: str, limit: int, *, required: bool = False) -> str:
@@ -43,6 +44,8 @@ def moment(field: str, value: datetime) -> datetime:
     """An aware ``value`` in UTC, as every time is stored; a naive one is an error naming ``field``."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ConfigChangeError(field, f"{value.isoformat()} has no UTC offset", code="moment_naive")
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ConfigChangeError(field, f"{value.isoformat()} is not from {FIRST_YEAR} to {LAST_YEAR}", code="moment_range")
     return value.astimezone(UTC)
 
 

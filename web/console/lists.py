@@ -16,11 +16,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import Field
 
 from parking.models import ListEntry, ListKind, Operator, Visitor
 from parking.pass_terms import local_midnight
 from parking.services import lists, visitors
 from parking.services.config_changes import ConfigChangeError
+from parking.services.fact_changes import FIRST_YEAR, LAST_YEAR
 
 from ..auth.roles import roles_required
 from ..auth.sites import lot_visible, visible_lot_ids
@@ -44,6 +46,15 @@ def _list_form() -> ListEntryForm:
     return form
 
 
+def _in_range(field: Field) -> bool:
+    """A date or time field's value, when given, is in the years an operator may give; else its error is set."""
+    value = field.data
+    if value is None or FIRST_YEAR <= value.year <= LAST_YEAR:
+        return True
+    field.errors = [*field.errors, _("时间应在 2000 年至 2099 年之间。")]
+    return False
+
+
 def _operator_names(ids: set[int]) -> dict[int, str]:
     return dict(db().execute(select(Operator.id, Operator.display_name).where(Operator.id.in_(ids))).all()) if ids else {}
 
@@ -59,7 +70,7 @@ def lists_page() -> ResponseReturnValue:
         action = request.form.get("action", "add")
         if action == "remove":
             return _remove_entry()
-        if form.validate():
+        if form.validate() and _in_range(form.expires_on):
             lot_id = form.lot_id.data or None
             expires_at = local_midnight(form.expires_on.data + timedelta(days=1), current_app.config["PARKING_SETTINGS"].tz) if form.expires_on.data else None
             try:
@@ -118,7 +129,7 @@ def visitors_page() -> ResponseReturnValue:
         form.valid_until.data = (now() + DEFAULT_VISIT).astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
     elif request.form.get("action") == "cancel":
         return _cancel_visit()
-    elif form.validate():
+    elif form.validate() and _in_range(form.valid_from) and _in_range(form.valid_until):
         try:
             visitor = visitors.register(db(), store(), lot_id=form.lot_id.data, plate=form.plate.data, host=form.host.data,
                                         valid_from=_local(form.valid_from.data), valid_until=_local(form.valid_until.data),  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from parking.models import AuditEvent, Lot, Operator, OperatorSite, Role, Site
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
 from parking.services.tokens import issue_token
-from tests.conftest import FIXED_NOW, TEST_PASSWORD
+from tests.conftest import FIXED_NOW
 
 from .conftest import csrf_token
 
@@ -187,7 +187,7 @@ def test_products_are_created_changed_and_deleted_only_when_unsold(manager, prod
     assert (changed["price_fen"], changed["name"]) == (32000, "月卡(2027)")
     issue(manager, product)
     assert manager.delete(f"/api/v1/pass-products/{product}").get_json() == error(
-        409, "Conflict", f"product_id: 1 passes were sold from product yueka; withdraw it from sale instead", "product_id")
+        409, "Conflict", "product_id: 1 passes were sold from product yueka; withdraw it from sale instead", "product_id")
     spare = manager.post("/api/v1/pass-products", json={**YUEKA, "code": "nianka", "name": "年卡", "period_months": 12}).get_json()["id"]
     assert manager.delete(f"/api/v1/pass-products/{spare}").status_code == 204
     assert [p["code"] for p in manager.get("/api/v1/pass-products?lot_id=1").get_json()] == ["yueka"]

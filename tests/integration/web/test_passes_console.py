@@ -254,3 +254,13 @@ def test_an_attendant_registers_a_visitor_and_cancels_the_visit(console, runtime
     post_form(attendant, "/console/visitors", {"action": "cancel", "visitor_id": "1"})
     assert runtime.store.facts.for_plate(1, "粤B77777").visitors == ()
     assert count(runtime, Visitor) == 0  # registered and cancelled at the same moment: it had not begun, so it is deleted
+
+
+@pytest.mark.parametrize(("page", "data", "field"), [
+    ("/console/visitors", {"action": "register", "lot_id": "1", "plate": "粤B77777", "host": "3栋", "valid_from": "0001-01-01T00:00",
+                           "valid_until": "2026-11-25T22:00"}, "valid_from"),
+    ("/console/lists", {"action": "add", "lot_id": "1", "plate": "粤B44444", "kind": "blacklist", "reason": "x", "expires_on": "9999-12-31"}, "expires_on"),
+])
+def test_a_date_outside_the_years_an_operator_may_give_is_named(console, page: str, data: dict[str, str], field: str):
+    response = post_form(console("manager"), page, data)
+    assert (response.status_code, FIELD_ERRORS.findall(response.get_data(as_text=True))) == (422, [(field, "时间应在 2000 年至 2099 年之间。")])
