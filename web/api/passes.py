@@ -78,7 +78,8 @@ def check_lot(lot_id: int | None) -> None:
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
 
 
-def _visible() -> list[int] | None:
+def visible_ids() -> list[int] | None:
+    """The ids of the lots the caller sees, sorted; None: every lot."""
     visible = visible_lot_ids()
     return None if visible is None else sorted(visible)
 
@@ -90,7 +91,7 @@ def _visible() -> list[int] | None:
 @bp.doc(tags=["passes"], summary="Passes with their plates, state and days left; by lot, product, state or a plate/holder/household/phone fragment")
 def list_passes(lot_id: int | None = None, product_id: int | None = None, q: str = "", status: str = "") -> Any:
     check_lot(lot_id)
-    query = pass_queries.search(now=now(), lot_id=lot_id, lot_ids=_visible(), text=q, status=status, product_id=product_id)
+    query = pass_queries.search(now=now(), lot_id=lot_id, lot_ids=visible_ids(), text=q, status=status, product_id=product_id)
     return documents(db().scalars(query))
 
 
@@ -118,7 +119,7 @@ def issue_pass(body: dict[str, Any]) -> Any:
 @bp.doc(tags=["passes"], summary="Passes whose last day is within N days (each lot's expiry_warning_days by default) or in the late-renewal grace")
 def expiring_passes(lot_id: int | None = None, days: int | None = None) -> Any:
     check_lot(lot_id)
-    return [document(row) for row in pass_queries.expiring(db(), now(), lot_id=lot_id, lot_ids=_visible(), days=days)]
+    return [document(row) for row in pass_queries.expiring(db(), now(), lot_id=lot_id, lot_ids=visible_ids(), days=days)]
 
 
 @bp.route("/passes/export", methods=["GET"])
@@ -128,7 +129,7 @@ def expiring_passes(lot_id: int | None = None, days: int | None = None) -> Any:
         responses={"200": {"description": "The file", "content": {CONTENT_TYPES["csv"]: {}, CONTENT_TYPES["xlsx"]: {}}}})
 def export_passes(format: str, language: str, lot_id: int | None = None) -> Any:
     check_lot(lot_id)
-    data = pass_files.export(db(), now(), format, lot_id=lot_id, lot_ids=_visible(), language=language)
+    data = pass_files.export(db(), now(), format, lot_id=lot_id, lot_ids=visible_ids(), language=language)
     name = f"passes-{now():%Y%m%d}.{format}"
     return Response(data, content_type=CONTENT_TYPES[format], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -149,7 +150,7 @@ def import_passes(file: FileStorage, dry_run: bool = False) -> Any:
     data = file.read()
     try:
         report = pass_files.import_passes(db(), store(), data, filename=file.filename or "", operator_id=actor()[0], now=now(),
-                                          dry_run=dry_run, lot_ids=_visible())
+                                          dry_run=dry_run, lot_ids=visible_ids())
     except SpreadsheetError as error:
         abort_json(422, f"file: {error}", field="file")
     if dry_run:

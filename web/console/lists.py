@@ -30,7 +30,7 @@ from ..context import db, now, store
 from ..service_errors import explain
 from . import bp
 from .pass_forms import ListEntryForm, VisitorForm
-from .passes import _visible, lot_argument, show_refusal, visible_lots
+from .passes import lot_argument, show_refusal, visible_ids, visible_lots
 
 WRITERS = ("admin", "manager")
 VISITOR_ROLES = ("attendant", "manager", "admin")
@@ -88,7 +88,7 @@ def lists_page() -> ResponseReturnValue:
     kind = kind if kind in {k.value for k in ListKind} else ""
     text = request.args.get("q", "")[: lists.SEARCH_MAX_CHARS]
     expired = request.args.get("expired") == "1"
-    entries = lists.entries(db(), now=now(), lot_id=lot_id, lot_ids=_visible(), kind=kind, text_filter=text, include_expired=expired)
+    entries = lists.entries(db(), now=now(), lot_id=lot_id, lot_ids=visible_ids(), kind=kind, text_filter=text, include_expired=expired)
     names = _operator_names({e.created_by_id for e in entries if e.created_by_id})
     return render_template("console/lists.html", form=form, entries=entries, names=names, lots=lots, lot_id=lot_id, kind=kind, q=text,
                            expired=expired, now=now(), may_change=current_user.role in WRITERS, every_site=visible_lot_ids() is None), status
@@ -147,7 +147,7 @@ def visitors_page() -> ResponseReturnValue:
     lot_id = lot_argument(lots)
     text = request.args.get("q", "")[: visitors.SEARCH_MAX_CHARS]
     past = request.args.get("past") == "1"
-    found = visitors.visitors(db(), now=now(), lot_id=lot_id, lot_ids=_visible(), text_filter=text, include_past=past)
+    found = visitors.visitors(db(), now=now(), lot_id=lot_id, lot_ids=visible_ids(), text_filter=text, include_past=past)
     names = _operator_names({v.created_by_id for v in found if v.created_by_id})
     lot_names = {lot.id: lot.name for lot in lots}
     return render_template("console/visitors.html", form=form, visitors=found, names=names, lots=lots, lot_names=lot_names, lot_id=lot_id,

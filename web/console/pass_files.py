@@ -22,7 +22,7 @@ from ..i18n import current_language
 from ..service_errors import explain
 from . import bp
 from .pass_forms import ImportForm
-from .passes import ROLES, _visible, lot_argument, visible_lots
+from .passes import ROLES, lot_argument, visible_ids, visible_lots
 
 MAX_SHOWN_ERRORS = 500
 
@@ -37,7 +37,7 @@ def import_passes() -> ResponseReturnValue:
         upload = form.file.data
         try:
             report = pass_files.import_passes(db(), store(), upload.read(), filename=upload.filename or "", operator_id=current_user.id,
-                                              now=now(), dry_run=bool(form.dry_run.data), lot_ids=_visible())
+                                              now=now(), dry_run=bool(form.dry_run.data), lot_ids=visible_ids())
         except SpreadsheetError as error:
             form.file.errors = [*form.file.errors, explain(error)]
             status = 422
@@ -63,6 +63,6 @@ def export_passes() -> ResponseReturnValue:
     fmt = fmt if fmt in FORMATS else "xlsx"
     lot_id = lot_argument(visible_lots())
     language = "en" if current_language() == "en" else "zh"
-    data = pass_files.export(db(), now(), fmt, lot_id=lot_id, lot_ids=_visible(), language=language)
+    data = pass_files.export(db(), now(), fmt, lot_id=lot_id, lot_ids=visible_ids(), language=language)
     name = f"passes-{now():%Y%m%d}.{fmt}"
     return Response(data, content_type=CONTENT_TYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})

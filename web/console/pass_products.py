@@ -21,7 +21,7 @@ from ..context import db, now
 from ..service_errors import explain
 from . import bp
 from .pass_forms import ProductEditForm, ProductForm, validate_price
-from .passes import ROLES, _visible, show_refusal, visible_lots
+from .passes import ROLES, show_refusal, visible_ids, visible_lots
 
 KIND_LABELS = {"monthly": _l("月卡"), "time_window": _l("时段卡"), "enterprise": _l("企业车位池"), "owner": _l("产权车位"), "shared": _l("错时共享")}
 NO_ZONE = 0
@@ -63,7 +63,7 @@ def pass_products_page() -> ResponseReturnValue:
                 flash(_("已添加月卡产品 %(name)s。", name=product.name), "info")
                 return redirect(url_for("console.pass_products"))
         status = 422
-    found = pass_products.products(db(), lot_ids=_visible())
+    found = pass_products.products(db(), lot_ids=visible_ids())
     sold = dict(db().execute(select(ParkingPass.product_id, func.count()).where(ParkingPass.product_id.in_([p.id for p in found]))
                              .group_by(ParkingPass.product_id)).all())
     lots = {lot.id: lot.name for lot in visible_lots()}

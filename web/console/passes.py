@@ -43,7 +43,8 @@ def visible_lots() -> list[Lot]:
     return list(db().scalars(restrict(select(Lot).order_by(Lot.id), Lot.id)))
 
 
-def _visible() -> list[int] | None:
+def visible_ids() -> list[int] | None:
+    """The ids of the lots the caller sees, sorted; None: every lot."""
     visible = visible_lot_ids()
     return None if visible is None else sorted(visible)
 
@@ -85,7 +86,7 @@ def passes_page() -> ResponseReturnValue:
     status = status if status in pass_queries.FILTERS else ""
     text = request.args.get("q", "")[: pass_queries.SEARCH_MAX_CHARS]
     page_number, valid = page_argument()
-    query = pass_queries.search(now=now(), lot_id=lot_id, lot_ids=_visible(), text=text, status=status)
+    query = pass_queries.search(now=now(), lot_id=lot_id, lot_ids=visible_ids(), text=text, status=status)
     page = paginate(db(), query, page_number, PER_PAGE, clamp=True)
     if not valid or page.page != page_number:
         flash(_("页码无效或超出范围，显示第 %(page)d 页。", page=page.page), "info")
@@ -96,7 +97,7 @@ def passes_page() -> ResponseReturnValue:
 
 
 def _product_names() -> dict[int, str]:
-    return {p.id: p.name for p in pass_products.products(db(), lot_ids=_visible())}
+    return {p.id: p.name for p in pass_products.products(db(), lot_ids=visible_ids())}
 
 
 def _product_choices(*, lot_id: int | None = None, kind: PassKind | None = None, active_only: bool = True) -> list[tuple[int, str]]:
@@ -255,5 +256,5 @@ def expiring_passes() -> ResponseReturnValue:
     days = int(days_text) if days_text.isascii() and days_text.isdigit() and len(days_text) <= 3 and int(days_text) <= 366 else None
     if days_text and days is None:
         flash(_("天数应为 0 到 366 之间的整数，已按各停车场的提醒天数显示。"), "error")
-    rows = pass_queries.expiring(db(), now(), lot_id=lot_id, lot_ids=_visible(), days=days)
+    rows = pass_queries.expiring(db(), now(), lot_id=lot_id, lot_ids=visible_ids(), days=days)
     return render_template("console/passes_expiring.html", rows=rows, lots=lots, lot_id=lot_id, days=days, products=_product_names())
