@@ -264,3 +264,21 @@ def test_an_attendant_registers_a_visitor_and_cancels_the_visit(console, runtime
 def test_a_date_outside_the_years_an_operator_may_give_is_named(console, page: str, data: dict[str, str], field: str):
     response = post_form(console("manager"), page, data)
     assert (response.status_code, FIELD_ERRORS.findall(response.get_data(as_text=True))) == (422, [(field, "时间应在 2000 年至 2099 年之间。")])
+
+
+def test_500_passes_uploaded_as_xlsx_through_the_page(manager: FlaskClient, runtime: Runtime):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["停车场", "产品", "持有人", "房号", "车牌", "开始日期", "期数"])
+    for i in range(500):
+        sheet.append(["和谐里小区", "月卡", f"住户{i:03d}", f"{i // 20 + 1}栋{i % 20 + 1:02d}", f"粤B{i:05d}", "2026-12-01", 3])
+    data = io.BytesIO()
+    book.save(data)
+    token = csrf_token(manager.get("/console/passes/import").get_data(as_text=True))
+    response = manager.post("/console/passes/import", data={"csrf_token": token, "file": (io.BytesIO(data.getvalue()), "月卡.xlsx")},
+                            content_type="multipart/form-data")
+    assert FLASHES.findall(response.get_data(as_text=True)) == [("info", "已导入 500 张通行证；0 行是已有的通行证，未改动。")]
+    assert count(runtime, ParkingPass) == 504
+    assert runtime.store.facts.for_plate(1, "粤B00499").passes[0].holder == "住户499"
