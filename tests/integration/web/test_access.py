@@ -36,6 +36,21 @@ ADMIN_AND_MANAGER_ONLY |= {
     "api.add_list_entry", "api.update_list_entry", "api.delete_list_entry",
 }
 ADMIN_ONLY = {"api.create_token", "api.list_api_tokens", "api.get_api_token", "api.revoke_api_token"}
+# Site configuration and tariff upload (issue 10 items 2 and 3): administrators only.
+ADMIN_ONLY |= {
+    "api.create_device", "api.create_lane", "api.create_lot", "api.create_site", "api.create_zone", "api.delete_device", "api.delete_lane",
+    "api.delete_lot", "api.delete_site", "api.delete_zone", "api.export_site_file", "api.get_lot_config", "api.import_site_file",
+    "api.list_sites", "api.preview_tariff", "api.publish_tariff_version", "api.set_capacities", "api.test_device", "api.update_device",
+    "api.update_lane", "api.update_lot", "api.update_site", "api.update_zone",
+    "console.lot_config", "console.site_config", "console.site_file_download",
+}
+# Their console forms are POST only: without a CSRF token they answer 400 before the role is looked at.
+SITE_FORMS = {
+    "console.device_create", "console.device_delete", "console.device_test", "console.device_update", "console.lane_create",
+    "console.lane_delete", "console.lane_update", "console.lot_capacities", "console.lot_create", "console.lot_delete", "console.lot_update",
+    "console.site_create", "console.site_delete", "console.site_file_upload", "console.site_update", "console.tariff_preview",
+    "console.tariff_publish", "console.zone_create", "console.zone_delete", "console.zone_update",
+}
 PARKED = "粤B12345"
 SNAPSHOT = f"1/{FIXED_NOW.date().isoformat()}/access-scene.jpg"
 # Arguments a route cannot answer without: the fee is quoted for a car parked in the lot; a snapshot is
@@ -44,6 +59,7 @@ REQUIRED_ARGUMENTS = {"api.lot_fee": {"plate": PARKED}, "console.snapshot": {"pa
 # What the lane commands answer to a POST with neither body nor CSRF token: refused for the request, not the role.
 ANSWER_WITHOUT_BODY = {"console.lane_gate": 400, "console.lane_text": 400, "api.send_lane_command": 422,
                        "api.lane_command_state": 404}  # no command of that uid: not found for the role, not refused
+ANSWER_WITHOUT_BODY |= {name: 400 for name in SITE_FORMS}
 # The pass import takes a form upload, so the CSRF check (400) comes before the role; a visitor needs a body
 # (422) and cancelling one needs one that exists (404).
 ANSWER_WITHOUT_BODY |= {"api.import_passes": 400, "api.register_visitor": 422, "api.cancel_visitor": 404}
