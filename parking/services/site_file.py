@@ -32,36 +32,23 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import (
-    Device, Lane, ListEntry, ListKind, Lot, Operator, OperatorSite, ParkingPass, PassKind, PassPlate, PassProduct, Role, Site,
-    Tariff, Zone,
-)
+from ..models import Device, Lane, Lot, Operator, Site, Tariff
 from ..occupancy import OccupancyStore
-from ..plates import Plate, PlateError, parse
 from ..policy import LotPolicy
 from ..site_schema import problems
 from ..tariffs import TariffError, load_tariff
 from . import audit, lot_facts, site_admin, site_lanes
 from .site_admin import LotSpec, SiteSpec, ZoneSpec, lot_doc, site_doc, zone_doc
 from .site_checks import SiteAdminError
-from .site_export import list_doc, moment, pass_doc, product_doc, tariff_doc, time_of_day
+from .site_export import tariff_doc
+from .site_file_people import NO_PASSWORD, PeopleImport, SiteFileError, canonical_moment, match, parse_moment
 from .site_lanes import DeviceSpec, LaneSpec, device_doc, lane_doc
 
-__all__ = ["KINDS", "ImportReport", "SiteFileError", "import_site", "load"]
+__all__ = ["KINDS", "NO_PASSWORD", "ImportReport", "SiteFileError", "import_site", "load"]
 
 KINDS = ("sites", "lots", "zones", "lanes", "devices", "tariffs", "pass_products", "passes", "lists", "operators")
 AUDIT_NOUNS = {"sites": "site", "lots": "lot", "zones": "zone", "lanes": "lane", "devices": "device", "tariffs": "tariff",
                "pass_products": "pass_product", "passes": "pass", "lists": "list_entry", "operators": "operator"}
-NO_PASSWORD = "!imported: no password set"  # not an argon2 hash: nothing verifies against it
-
-
-class SiteFileError(ValueError):
-    """The file cannot be imported; ``path`` is where in it (empty for the file as a whole)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}" if path else message)
-        self.path = path
-        self.message = message
 
 
 @dataclass
@@ -110,31 +97,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _moment(path: str, text: Any, tz: ZoneInfo) -> str | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise SiteFileError(path, f"{text!r} is not a date and time such as 2026-11-25T08:00:00+08:00") from None
-    if value.tzinfo is None:
-        raise SiteFileError(path, f"{text!r} needs its UTC offset, e.g. +08:00")
-    return moment(value, tz)
-
-
-def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text is not None else None
-
-
-def _time(text: str | None) -> time | None:
-    return time.fromisoformat(text) if text is not None else None
-
-
-def _canonical_time(path: str, text: str | None) -> str | None:
-    return time_of_day(_time(text)) if text is not None else None
-
-
-class _Import:
+class _Import(PeopleImport):
     def __init__(self, db: Session, store: OccupancyStore, now: datetime, operator_id: int | None, default_tz: str) -> None:
         self.db, self.store, self.now, self.operator_id = db, store, now, operator_id
         self.default_tz = default_tz
@@ -313,7 +276,7 @@ class _Import:
             spec = DeviceSpec(doc["kind"], doc["name"], doc["url"], doc.get("serial"), doc.get("enabled", True))
             specs.append((i, self.guard(f"{path}[{i}]", lambda spec=spec: site_lanes.check_device(spec))))
         canon = [(i, s, {"kind": s.kind, "name": s.name, "url": s.url, "serial": s.serial, "enabled": s.enabled}) for i, s in specs]
-        matched = _match(canon, list(lane.devices), lambda d: device_doc(d, secrets=True), lambda doc: (doc["kind"], doc["name"]))
+        matched = match(canon, list(lane.devices), lambda d: device_doc(d, secrets=True), lambda doc: (doc["kind"], doc["name"]))
         pairs = [(i, spec, device) for (i, spec, _), device in matched]
         used = {id(d) for _, _, d in pairs if d is not None}
         return pairs, [d for d in lane.devices if id(d) not in used]
@@ -323,7 +286,7 @@ class _Import:
         db = self.db
         for i, doc in enumerate(docs):
             here = f"{path}[{i}]"
-            valid_from = _moment(f"{here}.valid_from", doc["valid_from"], tz)
+            valid_from = canonical_moment(f"{here}.valid_from", doc["valid_from"], tz)
             tariff = self.guard(here, lambda doc=doc: load_tariff(doc["document"]))
             if tariff.id != doc["code"]:
                 raise SiteFileError(f"{here}.code", f"{doc['code']} differs from the document's id {tariff.id}")
@@ -336,227 +299,12 @@ class _Import:
                 self.count("tariffs", "unchanged", f"tariff:{row.code}", None, None)
                 continue
             row = Tariff(lot=lot, code=doc["code"], version=doc["version"], name=tariff.name.zh, document=doc["document"],
-                         valid_from=_when(valid_from), created_at=self.now)
+                         valid_from=parse_moment(valid_from), created_at=self.now)
             db.add(row)
             db.flush()
             self.count("tariffs", "created", f"tariff:{row.code}/v{row.version}", None, wanted)
 
     # -- pass products, passes, lists ------------------------------------------------------------------------------
-    def products(self, lot: Lot, docs: list[dict[str, Any]], path: str) -> None:
-        db = self.db
-        zones = {z.code: z.id for z in lot.zones}
-        codes = {z.id: z.code for z in lot.zones}
-        existing = {p.code: p for p in db.scalars(select(PassProduct).where(PassProduct.lot_id == lot.id))}
-        for i, doc in enumerate(docs):
-            here = f"{path}[{i}]"
-            self.guard(here, lambda doc=doc: site_admin.check.text("name", doc["name"]))
-            zone_id = self.zone_ref(zones, doc.get("zone"), f"{here}.zone", lot)
-            product = existing.get(doc["code"])
-            before = product_doc(product, codes) if product else None
-            values = dict(code=doc["code"], name=doc["name"].strip(), kind=PassKind(doc["kind"]), period_months=doc.get("period_months", 1),
-                          price_fen=doc.get("price_fen", 0), spaces=doc.get("spaces", 1), zone_id=zone_id,
-                          window_start=_time(doc.get("window_start")), window_end=_time(doc.get("window_end")), active=doc.get("active", True))
-            if (values["window_start"] is None) != (values["window_end"] is None):
-                raise SiteFileError(f"{here}.window_end", "a daily window needs both its start and its end")
-            if product is None:
-                product = PassProduct(lot_id=lot.id, created_at=self.now, **values)
-                db.add(product)
-            else:
-                for key, value in values.items():
-                    setattr(product, key, value)
-            db.flush()
-            after = product_doc(product, codes)
-            self.count("pass_products", "created" if before is None else ("unchanged" if before == after else "updated"),
-                       f"lot:{lot.code}/product:{product.code}", before, after)
-        wanted = {d["code"] for d in docs}
-        for code, product in existing.items():
-            if code not in wanted:
-                before = product_doc(product, codes)
-                db.delete(product)
-                self.count("pass_products", "deleted", f"lot:{lot.code}/product:{code}", before, None)
-        db.flush()
-
-    def zone_ref(self, zones: dict[str, int], code: str | None, path: str, lot: Lot) -> int | None:
-        if code is None:
-            return None
-        if code not in zones:
-            raise SiteFileError(path, f"lot {lot.code} has no zone {code}")
-        return zones[code]
-
-    def passes(self, lot: Lot, docs: list[dict[str, Any]], path: str, tz: ZoneInfo) -> None:
-        db = self.db
-        zones = {z.code: z.id for z in lot.zones}
-        codes = {z.id: z.code for z in lot.zones}
-        products = {p.code: p.id for p in db.scalars(select(PassProduct).where(PassProduct.lot_id == lot.id))}
-        product_codes = {v: k for k, v in products.items()}
-        canon = []
-        for i, doc in enumerate(docs):
-            canon.append((i, doc, self.pass_canon(lot, doc, f"{path}[{i}]", tz, zones, products)))
-        stored = list(db.scalars(select(ParkingPass).where(ParkingPass.lot_id == lot.id)))
-        matched = _match(canon, stored, lambda p: pass_doc(p, tz, codes, product_codes), lambda d: (tuple(d["plates"]), d["valid_from"]))
-        used = set()
-        for (i, doc, want), row in matched:
-            before = pass_doc(row, tz, codes, product_codes) if row is not None else None
-            if before == want:
-                used.add(id(row))
-                self.count("passes", "unchanged", f"lot:{lot.code}/pass:{want['plates'][0]}", None, None)
-                continue
-            values = dict(kind=PassKind(want["kind"]), holder=want["holder"], zone_id=zones.get(want["zone"]) if want["zone"] else None,
-                          spaces=want["spaces"], valid_from=_when(want["valid_from"]), valid_until=_when(want["valid_until"]),
-                          window_start=_time(want["window_start"]), window_end=_time(want["window_end"]), price_fen=want["price_fen"],
-                          product_id=products.get(want["product"]) if want["product"] else None, phone=want["phone"],
-                          household=want["household"], note=want["note"], active=want["active"],
-                          suspended_at=_when(want["suspended_at"]), ended_at=_when(want["ended_at"]))
-            if row is None:
-                row = ParkingPass(lot_id=lot.id, created_at=self.now, plates=[PassPlate(plate=p) for p in want["plates"]], **values)
-                db.add(row)
-            else:
-                used.add(id(row))
-                for key, value in values.items():
-                    setattr(row, key, value)
-                if sorted(p.plate for p in row.plates) != want["plates"]:
-                    row.plates = [PassPlate(plate=p) for p in want["plates"]]
-            db.flush()
-            self.count("passes", "created" if before is None else "updated", f"lot:{lot.code}/pass:{want['plates'][0]}", before, want)
-        for row in stored:
-            if id(row) not in used:
-                before = pass_doc(row, tz, codes, product_codes)
-                db.delete(row)
-                self.count("passes", "deleted", f"lot:{lot.code}/pass:{before['plates'][0] if before['plates'] else row.id}", before, None)
-        db.flush()
-
-    def pass_canon(self, lot: Lot, doc: dict[str, Any], path: str, tz: ZoneInfo, zones: dict[str, int], products: dict[str, int]) -> dict[str, Any]:
-        plates = []
-        for j, text in enumerate(doc["plates"]):
-            try:
-                plate = parse(text)
-            except PlateError as exc:
-                raise SiteFileError(f"{path}.plates[{j}]", str(exc)) from None
-            if not isinstance(plate, Plate):
-                raise SiteFileError(f"{path}.plates[{j}]", f"{text!r} is not a plate")
-            plates.append(plate.text)
-        if len(set(plates)) != len(plates):
-            raise SiteFileError(f"{path}.plates", "a plate is listed twice")
-        self.guard(path, lambda: site_admin.check.text("holder", doc["holder"]))
-        self.zone_ref(zones, doc.get("zone"), f"{path}.zone", lot)
-        if doc.get("product") is not None and doc["product"] not in products:
-            raise SiteFileError(f"{path}.product", f"lot {lot.code} has no pass product {doc['product']}")
-        want = {
-            "kind": doc["kind"], "holder": doc["holder"].strip(), "plates": sorted(plates), "zone": doc.get("zone"),
-            "spaces": doc.get("spaces", 1), "valid_from": _moment(f"{path}.valid_from", doc["valid_from"], tz),
-            "valid_until": _moment(f"{path}.valid_until", doc["valid_until"], tz),
-            "window_start": _canonical_time(f"{path}.window_start", doc.get("window_start")),
-            "window_end": _canonical_time(f"{path}.window_end", doc.get("window_end")), "price_fen": doc.get("price_fen", 0),
-            "product": doc.get("product"), "phone": doc.get("phone", ""), "household": doc.get("household", ""), "note": doc.get("note", ""),
-            "active": doc.get("active", True), "suspended_at": _moment(f"{path}.suspended_at", doc.get("suspended_at"), tz),
-            "ended_at": _moment(f"{path}.ended_at", doc.get("ended_at"), tz),
-        }
-        if _when(want["valid_until"]) <= _when(want["valid_from"]):  # type: ignore[operator]
-            raise SiteFileError(f"{path}.valid_until", f"{want['valid_until']} is not after valid_from {want['valid_from']}")
-        if want["spaces"] > len(plates):
-            raise SiteFileError(f"{path}.spaces", f"{want['spaces']} spaces for {len(plates)} plates: a pass cannot hold more spaces than cars")
-        if (want["window_start"] is None) != (want["window_end"] is None):
-            raise SiteFileError(f"{path}.window_end", "a daily window needs both its start and its end")
-        if want["kind"] == PassKind.TIME_WINDOW.value and want["window_start"] is None:
-            raise SiteFileError(f"{path}.window_start", "a time-window pass needs its daily window")
-        return want
-
-    def lists(self, lot: Lot | None, docs: list[dict[str, Any]], path: str, tz: ZoneInfo) -> None:
-        db = self.db
-        canon = []
-        for i, doc in enumerate(docs):
-            here = f"{path}[{i}]"
-            try:
-                plate = parse(doc["plate"])
-            except PlateError as exc:
-                raise SiteFileError(f"{here}.plate", str(exc)) from None
-            if not isinstance(plate, Plate):
-                raise SiteFileError(f"{here}.plate", f"{doc['plate']!r} is not a plate")
-            added_by = doc.get("added_by")
-            if added_by is not None and added_by not in self.usernames:
-                raise SiteFileError(f"{here}.added_by", f"no operator {added_by}")
-            reason = self.guard(here, lambda doc=doc: site_admin.check.text("reason", doc["reason"], limit=200))
-            canon.append((i, doc, {"kind": doc["kind"], "plate": plate.text, "reason": reason,
-                                   "expires_at": _moment(f"{here}.expires_at", doc.get("expires_at"), tz), "added_by": added_by}))
-        query = select(ListEntry).where(ListEntry.lot_id.is_(None) if lot is None else ListEntry.lot_id == lot.id)
-        stored = list(db.scalars(query))
-        ids = {o.id: o.username for o in self.usernames.values()}
-        scope = f"lot:{lot.code}" if lot else "all-lots"
-        matched = _match(canon, stored, lambda e: list_doc(e, tz, ids), lambda d: (d["kind"], d["plate"]))
-        used = set()
-        for (_, _, want), row in matched:
-            before = list_doc(row, tz, ids) if row is not None else None
-            if row is not None:
-                used.add(id(row))
-            if before == want:
-                self.count("lists", "unchanged", f"{scope}/{want['kind']}:{want['plate']}", None, None)
-                continue
-            values = dict(kind=ListKind(want["kind"]), plate=want["plate"], reason=want["reason"], expires_at=_when(want["expires_at"]),
-                          created_by_id=self.usernames[want["added_by"]].id if want["added_by"] else None)
-            if row is None:
-                db.add(ListEntry(lot_id=lot.id if lot else None, created_at=self.now, **values))
-            else:
-                for key, value in values.items():
-                    setattr(row, key, value)
-            self.count("lists", "created" if row is None else "updated", f"{scope}/{want['kind']}:{want['plate']}", before, want)
-        for row in stored:
-            if id(row) not in used:
-                before = list_doc(row, tz, ids)
-                db.delete(row)
-                self.count("lists", "deleted", f"{scope}/{before['kind']}:{before['plate']}", before, None)
-        if lot is None:
-            self.fact_lots.update(db.scalars(select(Lot.id)))
-        db.flush()
-
-    # -- operators ----------------------------------------------------------------------------------------------------
-    def operators(self, docs: list[dict[str, Any]], file_sites: set[str]) -> list[tuple[Operator, dict[str, Any], Any]]:
-        """Create and update the operators (before the sites, whose list entries name who added them);
-        their site bindings follow the sites (``bind``)."""
-        db = self.db
-        sites = {s.code: s for s in db.scalars(select(Site))}
-        seen: set[str] = set()
-        out = []
-        for i, doc in enumerate(docs):
-            here = f"operators[{i}]"
-            username = doc["username"]
-            if username in seen:
-                raise SiteFileError(f"{here}.username", f"operator {username} is listed twice")
-            seen.add(username)
-            display = self.guard(here, lambda doc=doc: site_admin.check.text("display_name", doc["display_name"]))
-            for j, code in enumerate(doc.get("sites", [])):
-                if code not in file_sites:
-                    raise SiteFileError(f"{here}.sites[{j}]", f"site {code} is not in this file")
-            operator = self.usernames.get(username)
-            before = None
-            if operator is not None:
-                before = _operator_doc(operator, sorted(_code_of(sites, b.site_id) for b in operator.sites))
-            else:
-                operator = Operator(username=username, password_hash=NO_PASSWORD, must_change_password=True, created_at=self.now,
-                                    display_name=display, role=Role(doc["role"]))
-                db.add(operator)
-                self.usernames[username] = operator
-            operator.display_name, operator.role = display, Role(doc["role"])
-            operator.active, operator.language = doc.get("active", True), doc.get("language", "zh_CN")
-            out.append((operator, doc, before))
-        db.flush()
-        return out
-
-    def bind(self, operators: list[tuple[Operator, dict[str, Any], Any]], file_sites: set[str]) -> None:
-        db = self.db
-        sites = {s.code: s for s in db.scalars(select(Site))}
-        for operator, doc, before in operators:
-            wanted_ids = {sites[c].id for c in doc.get("sites", [])}
-            for binding in list(operator.sites):  # bindings to sites this file does not describe are kept
-                if _code_of(sites, binding.site_id) in file_sites and binding.site_id not in wanted_ids:
-                    operator.sites.remove(binding)
-            have = {b.site_id for b in operator.sites}
-            operator.sites.extend(OperatorSite(site_id=site_id) for site_id in sorted(wanted_ids - have))
-            db.flush()
-            after = _operator_doc(operator, sorted(_code_of(sites, b.site_id) for b in operator.sites))
-            self.count("operators", "created" if before is None else ("unchanged" if before == after else "updated"),
-                       f"operator:{operator.username}", before, after)
-
-    # -- the live side ---------------------------------------------------------------------------------------------
     def check_live(self) -> None:
         for lot_id, (lot, gone) in self.capacity_lots.items():
             if self.db.get(Lot, lot_id) is None:  # deleted: its zones were checked empty then
@@ -570,40 +318,6 @@ class _Import:
         for lot_id, (lot, gone) in self.capacity_lots.items():
             zones = [] if self.db.get(Lot, lot_id) is None else list(lot.zones)
             site_admin.publish_zones(self.store, lot_id, zones, self.now, gone)
-
-
-def _code_of(sites: dict[str, Site], site_id: int) -> str:
-    return next((code for code, s in sites.items() if s.id == site_id), "")
-
-
-def _operator_doc(operator: Operator, sites: list[str]) -> dict[str, Any]:
-    return {"username": operator.username, "display_name": operator.display_name, "role": operator.role.value if isinstance(operator.role, Role) else operator.role,
-            "active": operator.active, "language": operator.language, "sites": sites}
-
-
-def _match(wanted: list[tuple[Any, ...]], stored: list[Any], doc_of: Callable[[Any], dict[str, Any]],
-           key: Callable[[dict[str, Any]], Any]) -> list[tuple[tuple[Any, ...], Any]]:
-    """Pair each wanted item (its canonical document last) with a stored row: first one whose document is
-    equal, then one with the same key, else None (to be created). A row is paired at most once."""
-    docs = [(row, doc_of(row)) for row in stored]
-    free = list(range(len(docs)))
-    pairs: list[tuple[tuple[Any, ...], Any]] = []
-    pending = []
-    for item in wanted:
-        found = next((n for n in free if docs[n][1] == item[-1]), None)
-        if found is None:
-            pending.append(item)
-            pairs.append((item, None))
-        else:
-            free.remove(found)
-            pairs.append((item, docs[found][0]))
-    for n_pair, (item, row) in enumerate(pairs):
-        if row is None:
-            found = next((n for n in free if key(docs[n][1]) == key(item[-1])), None)
-            if found is not None:
-                free.remove(found)
-                pairs[n_pair] = (item, docs[found][0])
-    return pairs
 
 
 def import_site(db: Session, store: OccupancyStore, document: Any, *, now: datetime, operator_id: int | None, dry_run: bool = False,

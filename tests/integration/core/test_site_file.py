@@ -13,7 +13,6 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from parking import db as dbmod
 from parking.cli import main
 from parking.models import AuditEvent, Device, Lane, ListEntry, Lot, Operator, OperatorSite, ParkingPass, PassProduct, Site, Tariff, Zone
 from parking.passwords import verify_password

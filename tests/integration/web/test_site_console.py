@@ -141,7 +141,7 @@ def test_a_lane_with_open_stays_is_not_deleted_from_the_page(admin: FlaskClient,
     admin.post(f"/console/site/lanes/{lane.id}/delete", data={"csrf_token": token(admin, village.office_lot_id)})
     page = flashes(admin, f"/console/site/lots/{village.office_lot_id}")
     assert "未保存：lane_id — lane gate-in has 1 open stays" in page
-    assert f'data-lane="gate-in"' in page
+    assert 'data-lane="gate-in"' in page
 
 
 def test_a_site_file_is_checked_first_and_applied_on_the_second_upload(admin: FlaskClient, village: DemoVillage, runtime: Runtime) -> None:
