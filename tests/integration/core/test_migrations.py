@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -27,7 +30,7 @@ def tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     dbmod.upgrade(empty_database_url)
     assert tables(empty_database_url) == TABLES
-    assert dbmod.current_revision(empty_database_url) == "0005"
+    assert dbmod.current_revision(empty_database_url) == "0006"
     dbmod.downgrade(empty_database_url, "0004")
     assert tables(empty_database_url) == TABLES - {"api_token", "operator_site", "pass_product"}
     dbmod.downgrade(empty_database_url, "0001")
@@ -73,3 +76,18 @@ def test_the_lane_of_events_recorded_before_0004_is_filled_in(empty_database_url
     finally:
         engine.dispose()
     assert lanes == {"e1": 5, "e2": 6, "e3": None}
+
+
+def test_the_retired_full_policy_key_is_removed_from_lot_settings(empty_database_url):
+    dbmod.upgrade(empty_database_url, "0005")
+    engine = sa.create_engine(empty_database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO site (id, code, name, timezone, created_at) VALUES (1, 's', 'S', 'Asia/Shanghai', '2026-01-01 00:00:00+00:00')"))
+        conn.execute(sa.text("INSERT INTO lot (id, site_id, code, name, address, public, settings, created_at) VALUES "
+                             "(1, 1, 'a', 'A', '', true, :a, '2026-01-01 00:00:00+00:00'), (2, 1, 'b', 'B', '', true, :b, '2026-01-01 00:00:00+00:00')"),
+                     {"a": '{"full_policy": "refuse_temporary", "zombie_days": 30}', "b": '{"zombie_days": 7}'})
+    dbmod.upgrade(empty_database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, settings FROM lot ORDER BY id")).all()
+    engine.dispose()
+    assert [(i, s if isinstance(s, dict) else json.loads(s)) for i, s in rows] == [(1, {"zombie_days": 30}), (2, {"zombie_days": 7})]
