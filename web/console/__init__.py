@@ -5,5 +5,6 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__)
 
+from . import audit_log, operators  # noqa: E402,F401  (operator accounts and the audit log attach their routes to bp)
 from . import lists, pass_files, pass_products, passes  # noqa: E402,F401  (passes, products, lists and visitors: issue 10 items 4 and 5)
 from . import site  # noqa: E402,F401  (site configuration and the site file: issue 10 items 2 and 3)

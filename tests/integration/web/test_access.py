@@ -63,6 +63,11 @@ ANSWER_WITHOUT_BODY |= {name: 400 for name in SITE_FORMS}
 # The pass import takes a form upload, so the CSRF check (400) comes before the role; a visitor needs a body
 # (422) and cancelling one needs one that exists (404).
 ANSWER_WITHOUT_BODY |= {"api.import_passes": 400, "api.register_visitor": 422, "api.cancel_visitor": 404}
+# Operator accounts and the audit log (issue 10 item 6): pages for administrators (the audit log for auditors
+# too, ``test_account_routes``); their POST forms answer 400 without a CSRF token before the role is looked at.
+ADMIN_ONLY |= {"console.operators_page", "console.edit_operator", "console.audit_log", "console.audit_log_csv"}
+ANSWER_WITHOUT_BODY |= {"console.create_operator": 400, "console.disable_operator": 400, "console.enable_operator": 400,
+                        "console.reset_operator_password": 400}
 
 
 def _routes(app: Flask) -> Iterator[Rule]:
