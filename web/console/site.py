@@ -35,6 +35,20 @@ from . import bp
 
 T = TypeVar("T")
 POOL_KINDS = [k.value for k in PoolKind]
+
+# What the policy form says of each lot setting and each choice (the keys stay as parking.policy names them).
+POLICY_LABELS = {
+    "pool_overflow": _l("包位/一位多车车位占满时，后来的车"), "anti_passback": _l("防重复入场（月卡车已在场内又入场）"),
+    "no_entry_record": _l("出口无入场记录时"), "no_entry_fee_fen": _l("无入场记录固定收费（分）"),
+    "temporary_vehicles": _l("临时车"), "offline_temporary": _l("脱机时临时车入场"), "offline_exit": _l("脱机时需缴费车辆出场"),
+    "renewal_grace_days": _l("月卡到期宽限天数"), "expiry_warning_days": _l("月卡到期提醒天数"), "zombie_days": _l("僵尸车判定天数"),
+    "min_confidence": _l("识别置信度下限（0–100）"), "clock_skew_seconds": _l("相机时钟允许超前（秒）"),
+    "offline_max_age_days": _l("脱机记录最长保留天数"), "max_fee_fen": _l("单次费用上限，超出需人工确认（分，0 为不限）"),
+}
+OPTION_LABELS = {
+    "temporary": _l("按临时车"), "refuse": _l("拒绝"), "wait": _l("等候车位"), "off": _l("关闭"), "soft": _l("提醒"),
+    "hard": _l("拒绝"), "hold": _l("人工处理"), "flat_fee": _l("按固定费用放行"), "admit": _l("放行"), "open": _l("放行"),
+}
 MAX_FILE_BYTES = 512 * 1024
 DEVICE_TEST_SECONDS = 3.0
 
@@ -172,7 +186,8 @@ def lot_config(lot_id: int) -> ResponseReturnValue:
     present, _capacity, _passes = store().counts(lot.id)
     return render_template(
         "console/site_lot.html", lot=lot, policy=policy, tariff=tariff, defaults=LotPolicy(), choices=CHOICES,
-        policy_names=[f for f in LotPolicy.__dataclass_fields__], pool_kinds=POOL_KINDS, present=present,
+        policy_names=[f for f in LotPolicy.__dataclass_fields__], policy_labels=POLICY_LABELS, option_labels=OPTION_LABELS,
+        pool_kinds=POOL_KINDS, present=present,
         zones=_zone_rows(lot), directions=[d.value for d in LaneDirection], device_kinds=[k.value for k in DeviceKind],
         redacted=redacted,
     )
