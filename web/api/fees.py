@@ -20,6 +20,7 @@ from parking.services.site import load_lots
 from parking.tariffs.stay import fen_to_yuan
 
 from ..auth.roles import roles_required
+from ..auth.sites import lot_visible
 from ..context import db, now, store
 from ..schemas.errors import ErrorSchema
 from ..schemas.fees import FeeQuerySchema, FeeQuoteSchema
@@ -38,7 +39,7 @@ def _minute(moment: datetime) -> int:
 def lot_context(lot_id: int, at: datetime) -> LotContext:
     """The lot as a lane sees it at ``at``: time zone, policy, tariff in force, calendar, zones."""
     lots = load_lots(db(), current_app.config["PARKING_SETTINGS"].timezone, at, lot_id=lot_id)
-    if lot_id not in lots:
+    if lot_id not in lots or not lot_visible(lot_id):  # another site's lot is not found
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
     return lots[lot_id]
 

@@ -21,6 +21,7 @@ from parking.models import Lane
 from parking.services.lane_commands import CommandResult, LaneCommandError, command_state, send_command
 
 from ..auth.roles import roles_required
+from ..auth.sites import lot_visible
 from ..auth.tokens import actor
 from ..context import db, now, store
 from ..extensions import csrf
@@ -32,7 +33,7 @@ from .errors import abort_json
 
 def _lane(lane_id: int) -> Lane:
     lane = db().get(Lane, lane_id)
-    if lane is None:
+    if lane is None or not lot_visible(lane.lot_id):  # another site's lane is not found
         abort_json(404, f"lane {lane_id} not found", field="lane_id")
     return lane
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from parking.models import Lane
 
 from ..auth.roles import roles_required
+from ..auth.sites import restrict
 from ..context import db
 from ..queries import camera_serial
 from ..schemas.lanes import LaneQuerySchema, LaneSchema
@@ -23,7 +24,7 @@ from .lots import lot_or_404
 @bp.response(200, LaneSchema(many=True))
 @bp.doc(tags=["lanes"], summary="Lanes, optionally of one lot")
 def list_lanes(lot_id: int | None = None) -> Any:
-    query = select(Lane).options(selectinload(Lane.devices)).order_by(Lane.lot_id, Lane.id)
+    query = restrict(select(Lane).options(selectinload(Lane.devices)).order_by(Lane.lot_id, Lane.id), Lane.lot_id)
     if lot_id is not None:
         lot_or_404(lot_id)
         query = query.where(Lane.lot_id == lot_id)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from parking.models import Lot, Zone
 
 from ..auth.roles import roles_required
+from ..auth.sites import lot_visible, restrict
 from ..context import db, store
 from ..occupancy import count_lot, load_lots
 from ..schemas.lots import LotSchema, OccupancySchema
@@ -18,7 +19,7 @@ from .errors import abort_json
 
 
 def lot_or_404(lot_id: int) -> Lot:
-    lots = load_lots(db(), lot_ids=[lot_id])
+    lots = load_lots(db(), lot_ids=[lot_id]) if lot_visible(lot_id) else []  # another site's lot is not found
     if not lots:
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
     return lots[0]
@@ -29,7 +30,7 @@ def lot_or_404(lot_id: int) -> Lot:
 @bp.response(200, LotSchema(many=True))
 @bp.doc(tags=["lots"], summary="All lots with their zones and pools")
 def list_lots() -> Any:
-    return db().scalars(select(Lot).options(selectinload(Lot.zones).selectinload(Zone.pools)).order_by(Lot.id)).all()
+    return db().scalars(restrict(select(Lot).options(selectinload(Lot.zones).selectinload(Zone.pools)).order_by(Lot.id), Lot.id)).all()
 
 
 @bp.route("/lots/<int:lot_id>")

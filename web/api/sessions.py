@@ -9,6 +9,7 @@ from sqlalchemy import select
 from parking.models import ParkingSession, SessionStatus
 
 from ..auth.roles import roles_required
+from ..auth.sites import restrict
 from ..context import db
 from ..queries import paginate
 from ..schemas.sessions import SessionPageSchema, SessionQuerySchema
@@ -22,7 +23,7 @@ from .lots import lot_or_404
 @bp.response(200, SessionPageSchema)
 @bp.doc(tags=["sessions"], summary="Parking sessions, filtered by lot and status")
 def list_sessions(page: int, per_page: int, lot_id: int | None = None, status: str | None = None) -> Any:
-    query = select(ParkingSession).order_by(ParkingSession.entry_at.desc(), ParkingSession.id.desc())
+    query = restrict(select(ParkingSession).order_by(ParkingSession.entry_at.desc(), ParkingSession.id.desc()), ParkingSession.lot_id)
     if lot_id is not None:
         lot_or_404(lot_id)
         query = query.where(ParkingSession.lot_id == lot_id)

@@ -14,6 +14,7 @@ from parking.services import tariff_upload
 from parking.tariffs import TariffError
 
 from ..auth.roles import roles_required
+from ..auth.sites import lot_visible
 from ..auth.tokens import actor
 from ..context import db, now, store
 from ..extensions import csrf
@@ -32,7 +33,7 @@ from .errors import abort_json
 @bp.alt_response(404, schema=ErrorSchema, description="No such lot, or no tariff in force for it")
 @bp.doc(tags=["tariffs"], summary="The tariff version in force for a lot, its document and its text in Chinese and English")
 def lot_tariff(lot_id: int, at: datetime | None = None) -> Any:
-    if db().get(Lot, lot_id) is None:
+    if db().get(Lot, lot_id) is None or not lot_visible(lot_id):  # another site's lot is not found
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
     at = at or now()
     published = tariff_in_force(db(), lot_id, at)
@@ -83,7 +84,7 @@ def publish_tariff_version(valid_from: datetime, document: dict[str, Any], lot_i
 @bp.alt_response(404, schema=ErrorSchema, description="No such lot")
 @bp.doc(tags=["tariffs"], summary="Every version that may price a lot, newest first: future, in force or past")
 def lot_tariff_versions(lot_id: int) -> Any:
-    if db().get(Lot, lot_id) is None:
+    if db().get(Lot, lot_id) is None or not lot_visible(lot_id):  # another site's lot is not found
         abort_json(404, f"lot {lot_id} not found", field="lot_id")
     return tariff_upload.versions(db(), lot_id, now())
 

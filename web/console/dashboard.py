@@ -10,8 +10,9 @@ from flask import jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from ..auth.roles import login_required
+from ..auth.sites import visible_lot_ids
 from ..context import db, store
-from ..occupancy import LotCount, count_lots
+from ..occupancy import LotCount, count_lot, load_lots
 from . import bp
 
 POLL_MILLISECONDS = 2000
@@ -41,15 +42,20 @@ def live_document(lots: list[LotCount]) -> dict[str, object]:
     }
 
 
+def _visible_counts() -> list[LotCount]:
+    """The counts of the lots the operator may see (their sites' lots, or every lot)."""
+    return [count_lot(lot, store()) for lot in load_lots(db(), lot_ids=visible_lot_ids())]
+
+
 @bp.route("/")
 @login_required
 def dashboard() -> ResponseReturnValue:
-    return render_template("console/dashboard.html", lots=count_lots(db(), store()), poll_ms=POLL_MILLISECONDS)
+    return render_template("console/dashboard.html", lots=_visible_counts(), poll_ms=POLL_MILLISECONDS)
 
 
 @bp.route("/live")
 @login_required
 def live() -> ResponseReturnValue:
-    response = jsonify(live_document(count_lots(db(), store())))
+    response = jsonify(live_document(_visible_counts()))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -17,6 +17,7 @@ from parking.models import Lane
 from parking.services.lane_commands import LaneCommandError
 
 from ..auth.roles import roles_required
+from ..auth.sites import lot_visible
 from parking.services.lane_commands import TEXT_MAX_CHARS, CommandResult, gate_reason, send_command
 
 from ..context import db, now, store
@@ -33,7 +34,7 @@ def lanes() -> ResponseReturnValue:
     settings = current_app.config["PARKING_SETTINGS"]
     return render_template(
         "console/lanes.html",
-        statuses=lane_statuses(db(), store(), now(), settings.timezone),
+        statuses=[s for s in lane_statuses(db(), store(), now(), settings.timezone) if lot_visible(s.lane.lot_id)],
         gate_form=GateForm(),
         text_form=ShowTextForm(),
         reason_labels=REASON_LABELS,
@@ -44,7 +45,7 @@ def lanes() -> ResponseReturnValue:
 
 def _lane(lane_id: int) -> Lane:
     lane = db().get(Lane, lane_id)
-    if lane is None:
+    if lane is None or not lot_visible(lane.lot_id):  # another site's lane is not found
         abort(404)
     return lane
 

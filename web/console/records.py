@@ -14,6 +14,7 @@ from sqlalchemy import select
 from parking.models import Lot, ParkingSession, SessionStatus
 
 from ..auth.roles import login_required
+from ..auth.sites import restrict
 from ..context import db
 from ..queries import paginate
 from ..schemas.fields import MAX_PAGE
@@ -39,7 +40,7 @@ def page_argument(name: str = "page") -> tuple[int, bool]:
 
 
 def _lots() -> list[Lot]:
-    return list(db().scalars(select(Lot).order_by(Lot.id)))
+    return list(db().scalars(restrict(select(Lot).order_by(Lot.id), Lot.id)))
 
 
 @bp.route("/sessions")
@@ -54,7 +55,7 @@ def sessions() -> ResponseReturnValue:
     if status not in {s.value for s in SessionStatus}:
         status = ""
     page_number, valid = page_argument()
-    query = select(ParkingSession).order_by(ParkingSession.entry_at.desc(), ParkingSession.id.desc())
+    query = restrict(select(ParkingSession).order_by(ParkingSession.entry_at.desc(), ParkingSession.id.desc()), ParkingSession.lot_id)
     if lot_id is not None:
         query = query.where(ParkingSession.lot_id == lot_id)
     if status:

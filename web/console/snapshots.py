@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from parking.snapshots import SnapshotError
 
 from ..auth.roles import login_required
+from ..auth.sites import lot_visible
 from ..snapshots import stored_file
 from . import bp
 
@@ -23,8 +24,9 @@ PATH_MAX_CHARS = 255
 @bp.route("/snapshots/<path:path>")
 @login_required
 def snapshot(path: str) -> ResponseReturnValue:
-    if len(path) > PATH_MAX_CHARS:
-        abort(404)
+    lot_text = path.split("/", 1)[0]  # stored as <lot id>/<date>/<file>
+    if len(path) > PATH_MAX_CHARS or not (lot_text.isascii() and lot_text.isdigit() and len(lot_text) <= 10 and lot_visible(int(lot_text))):
+        abort(404)  # refused, or another site's snapshot: not found either way
     try:
         found = stored_file(path, thumb=request.args.get("thumb") == "1")
     except (SnapshotError, FileNotFoundError):

@@ -22,6 +22,7 @@ from parking.services import tariff_upload
 from parking.tariffs import TariffError
 
 from ..auth.roles import login_required, roles_required
+from ..auth.sites import restrict
 from ..context import db, now, store
 from ..i18n import current_language
 from ..tariffs import shown_tariff
@@ -38,7 +39,7 @@ def tariffs() -> ResponseReturnValue:
 
 def _page(preview: tariff_upload.TariffPreview | None = None, upload: dict[str, Any] | None = None) -> ResponseReturnValue:
     at = now()
-    lots = list(db().scalars(select(Lot).order_by(Lot.id)))
+    lots = list(db().scalars(restrict(select(Lot).order_by(Lot.id), Lot.id)))
     return render_template(
         "console/tariffs.html",
         lots=[(lot, shown_tariff(db(), lot.id, at), tariff_upload.versions(db(), lot.id, at)) for lot in lots],

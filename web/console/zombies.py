@@ -13,6 +13,7 @@ from parking.policy import LotPolicy
 from parking.services.zombies import find_zombies
 
 from ..auth.roles import roles_required
+from ..auth.sites import lot_visible, restrict
 from ..context import db, now
 from . import bp
 
@@ -21,9 +22,9 @@ from . import bp
 @roles_required("admin", "manager")
 def zombies() -> ResponseReturnValue:
     settings = current_app.config["PARKING_SETTINGS"]
-    lots = list(db().scalars(select(Lot).order_by(Lot.id)))
+    lots = list(db().scalars(restrict(select(Lot).order_by(Lot.id), Lot.id)))
     return render_template(
         "console/zombies.html",
-        zombies=find_zombies(db(), now(), tz=settings.timezone),
+        zombies=[z for z in find_zombies(db(), now(), tz=settings.timezone) if lot_visible(z.lot_id)],
         thresholds=[(lot.name, LotPolicy.from_settings(lot.settings).zombie_days) for lot in lots],
     )
