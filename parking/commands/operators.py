@@ -58,8 +58,7 @@ def _read_password(username: str, from_stdin: bool) -> str:
 
     if from_stdin or not _stdin_is_terminal():
         line = sys.stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
-        password = password[:-1] if password.endswith("\r") else password
+        password = line.removesuffix("\n").removesuffix("\r")
         if not password:
             raise click.ClickException("no password on standard input: give it as one line, or use --generate")
         return password

@@ -87,9 +87,9 @@ def read_filter(tz: ZoneInfo) -> AuditFilter:
             found.since = moment
     if found.since and found.until and found.until <= found.since:
         found.errors.append(_("时间“to”应晚于“from”。"))
-    if found.operator and found.operator != NO_OPERATOR and not found.errors:
-        if db().scalar(select(Operator.id).where(Operator.username == found.operator)) is None:
-            found.errors.append(_("筛选条件“operator”：没有用户名为“%(name)s”的操作员。", name=found.operator))
+    if found.operator and found.operator != NO_OPERATOR and not found.errors \
+            and db().scalar(select(Operator.id).where(Operator.username == found.operator)) is None:
+        found.errors.append(_("筛选条件“operator”：没有用户名为“%(name)s”的操作员。", name=found.operator))
     return found
 
 

@@ -178,7 +178,7 @@ def test_a_bad_database_url_is_one_line(settings) -> None:  # type: ignore[no-un
 def test_an_unreachable_database_server_hides_the_password(settings) -> None:  # type: ignore[no-untyped-def]
     result = run(settings, "operator", "list", env={"PARKING_DATABASE_URL": f"postgresql+psycopg://parking:s3cret@127.0.0.1:{closed_port()}/parking"})
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: the database postgresql+psycopg://parking:***@127.0.0.1:")
+    assert result.output.startswith("Error: the database postgresql+psycopg://parking:***@127.0.0.1:")
     assert "s3cret" not in result.output and len(result.output.splitlines()) == 1
 
 
