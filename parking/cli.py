@@ -248,6 +248,8 @@ def serve() -> None:
     with listener:
         server = make_server(host, port, create_app(settings), threaded=True, fd=listener.fileno())
     click.echo(f"console at http://{host}:{port}/")
+    # SIGTERM (systemd, docker stop) ends the loop like Ctrl-C, so the runtime is closed at exit (atexit).
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     try:
         server.serve_forever()
     except KeyboardInterrupt:
