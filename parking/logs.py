@@ -47,11 +47,12 @@ def _alternatives(texts: Iterable[str]) -> str:
 
 
 # Issuer: province (any spelling), the authority letter, and a separator people and cameras put there.
-# Serial: at least four letters or digits with a digit among them (so that words after a province
-# character, like 新connect, are left alone), then a kind suffix if any.
+# Serial: at least four letters or digits with a digit among them, or exactly five capital letters (GA 36
+# allows a serial of letters only), so that words after a province character, like 新connect, are left
+# alone; then a kind suffix if any.
 _PLATE = re.compile(
     rf"(?P<issuer>(?:{_alternatives(PROVINCES)})[A-Z](?:[ \t·.\-+]|%20)?)"
-    rf"(?P<serial>(?=[A-Z]*[0-9])[A-Z0-9]{{4,}})(?P<suffix>(?:{_alternatives(_SUFFIXES)}|{_spellings('应急')})?)"
+    rf"(?P<serial>(?=[A-Z]*[0-9])[A-Z0-9]{{4,}}|(?-i:[A-HJ-NP-Z]{{5}})(?![A-Za-z0-9]))(?P<suffix>(?:{_alternatives(_SUFFIXES)}|{_spellings('应急')})?)"
     rf"|(?P<issuer2>(?:{_spellings('使')}|{_spellings('无牌')}))(?P<serial2>[A-Z0-9]{{4,}})",
     re.IGNORECASE,
 )

@@ -137,3 +137,8 @@ def _remove_plate_filters() -> None:
     for handler in _all_handlers():
         for f in [f for f in handler.filters if isinstance(f, PlateFilter)]:
             handler.removeFilter(f)
+
+
+def test_a_plate_whose_serial_is_all_letters_is_masked_too():
+    assert mask_plates("lane east-in: 湘LLSSEA -> admitted") == "lane east-in: 湘L***EA -> admitted"
+    assert mask_plates("新connect 新CONNECTED") == "新connect 新CONNECTED"
