@@ -9,7 +9,7 @@ import yaml
 from parking.policy import CHOICES, policy_keys
 from parking.site_schema import problems, schema
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "village.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "parking" / "site_examples" / "village.yaml"
 
 
 def test_the_example_village_file_follows_the_schema() -> None:

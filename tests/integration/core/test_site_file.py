@@ -25,7 +25,7 @@ from ...conftest import FIXED_NOW
 
 pytestmark = [pytest.mark.database, pytest.mark.redis]
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "village.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "parking" / "site_examples" / "village.yaml"
 TABLES = (Site, Lot, Zone, Lane, Device, Tariff, PassProduct, ParkingPass, ListEntry, Operator, OperatorSite, AuditEvent)
 
 
