@@ -1,7 +1,8 @@
 """The audit log page (操作日志), for administrators and auditors: who did what, on what, from where and
 when, newest first, filtered by operator, action prefix (``operator.``, ``auth.login``...), target (a
 part of it) and a time range read in the lots' time zone (``PARKING_TIMEZONE``); paged (a page past
-the end shows the last one) and exported as CSV with the same filters.
+the end shows the last one) and exported as CSV with the same filters. The query itself is
+``parking.services.audit_queries``, which ``/api/v1/audit`` shares.
 
 A filter that cannot be read is named in a message and the page answers 400 with no rows, rather than
 guess. Every field is escaped on the page (Jinja autoescaping); in the CSV a cell that a spreadsheet
@@ -25,6 +26,8 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from parking.models import AuditEvent, Operator
+from parking.services import audit_queries
+from parking.services.audit_queries import ACTION_MAX_CHARS, NO_OPERATOR, OPERATOR_MAX_CHARS, TARGET_MAX_CHARS, AuditQuery
 
 from ..auth.roles import roles_required
 from ..context import db
@@ -33,8 +36,7 @@ from . import bp
 from .records import page_argument
 
 PER_PAGE = 50
-NO_OPERATOR = "-"  # the filter value for rows of no operator: the command line, the system
-TEXT_MAX = {"operator": 64, "action": 64, "target": 100, "from": 16, "to": 16}
+TEXT_MAX = {"operator": OPERATOR_MAX_CHARS, "action": ACTION_MAX_CHARS, "target": TARGET_MAX_CHARS, "from": 16, "to": 16}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,6 +52,9 @@ class AuditFilter:
 
     def arguments(self) -> dict[str, str]:
         return {key: value for key, value in self.text.items() if value}
+
+    def query(self) -> AuditQuery:
+        return AuditQuery(self.operator, self.action, self.target, self.since, self.until)
 
 
 def _moment(text: str, tz: ZoneInfo, *, end: bool) -> datetime:
@@ -87,28 +92,13 @@ def read_filter(tz: ZoneInfo) -> AuditFilter:
             found.since = moment
     if found.since and found.until and found.until <= found.since:
         found.errors.append(_("时间“to”应晚于“from”。"))
-    if found.operator and found.operator != NO_OPERATOR and not found.errors \
-            and db().scalar(select(Operator.id).where(Operator.username == found.operator)) is None:
+    if found.operator and not found.errors and not audit_queries.operator_known(db(), found.operator):
         found.errors.append(_("筛选条件“operator”：没有用户名为“%(name)s”的操作员。", name=found.operator))
     return found
 
 
 def audit_query(chosen: AuditFilter) -> Select[tuple[AuditEvent, str | None]]:
-    query = (select(AuditEvent, Operator.username).outerjoin(Operator, Operator.id == AuditEvent.operator_id)
-             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
-    if chosen.operator == NO_OPERATOR:
-        query = query.where(AuditEvent.operator_id.is_(None))
-    elif chosen.operator:
-        query = query.where(Operator.username == chosen.operator)
-    if chosen.action:
-        query = query.where(AuditEvent.action.startswith(chosen.action, autoescape=True))
-    if chosen.target:
-        query = query.where(AuditEvent.target.contains(chosen.target, autoescape=True))
-    if chosen.since is not None:
-        query = query.where(AuditEvent.at >= chosen.since)
-    if chosen.until is not None:
-        query = query.where(AuditEvent.at < chosen.until)
-    return query
+    return audit_queries.select_events(chosen.query())
 
 
 @dataclass(frozen=True)
@@ -144,9 +134,7 @@ def audit_log() -> ResponseReturnValue:
         page_number, valid = page_argument()
         query = audit_query(chosen)
         counted = paginate(db(), query.with_only_columns(AuditEvent.id), page_number, PER_PAGE, clamp=True)
-        ids = counted.items
-        by_id = {event.id: (event, username) for event, username in db().execute(query.where(AuditEvent.id.in_(ids)))} if ids else {}
-        rows = [_row(*by_id[i], tz) for i in ids if i in by_id]
+        rows = [_row(event, username, tz) for event, username in audit_queries.events_by_id(db(), query, counted.items)]
         page = counted
         if not valid or counted.page != page_number:
             flash(_("页码无效或超出范围，显示第 %(page)d 页。", page=counted.page), "info")
