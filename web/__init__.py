@@ -76,6 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     from .api import lane_commands as api_lane_commands  # noqa: F401
     from .api import tokens as api_tokens  # noqa: F401
     from .api import lists, pass_products, visitors  # noqa: F401  (passes, lists and visitors: issue 10 items 4 and 5)
+    from .api import audit as api_audit  # noqa: F401  (accounts and the audit log: issue 10 items 6 and 7)
+    from .api import operators as api_operators  # noqa: F401
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth import routes as auth_routes  # noqa: F401

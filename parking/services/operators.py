@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Lot, Operator, OperatorSite, Role, Site
@@ -31,6 +31,7 @@ from . import audit
 
 USERNAME = re.compile(r"^[\w.@-]{2,64}$")  # letters (any script), digits, . _ - @; no spaces
 DISPLAY_NAME_MAX_CHARS = 100
+SITE_CODE_MAX_CHARS = 32  # ``Site.code``
 
 
 class AccountError(ValueError):
@@ -99,6 +100,26 @@ def view(db: Session, operator: Operator) -> OperatorView:
 def list_operators(db: Session) -> list[OperatorView]:
     """Every account, by user name."""
     return [view(db, operator) for operator in db.scalars(select(Operator).order_by(Operator.username))]
+
+
+def select_operators(db: Session, *, role: str | Role | None = None, active: bool | None = None,
+                     site_code: str | None = None) -> Select[tuple[Operator]]:
+    """The accounts of that role, state and site, by user name (None: any). ``site_code`` keeps the
+    accounts bound to that site, not those bound to none (which see every site); an unknown role or
+    site is an ``AccountError`` naming ``role`` or ``site``."""
+    query = select(Operator).order_by(Operator.username)
+    if role is not None:
+        query = query.where(Operator.role == _role(role))
+    if active is not None:
+        query = query.where(Operator.active.is_(active))
+    if site_code is not None:
+        code = site_code.strip()
+        site_id = db.scalar(select(Site.id).where(Site.code == code)) if len(code) <= SITE_CODE_MAX_CHARS else None
+        if site_id is None:
+            known = ", ".join(db.scalars(select(Site.code).order_by(Site.code))) or "none yet"
+            raise AccountError("site", "unknown_site", f"site: no site {code[:SITE_CODE_MAX_CHARS]!r} (sites: {known})", code[:SITE_CODE_MAX_CHARS])
+        query = query.where(Operator.sites.any(OperatorSite.site_id == site_id))
+    return query
 
 
 def site_choices(db: Session) -> list[tuple[str, str]]:

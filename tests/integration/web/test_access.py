@@ -68,6 +68,9 @@ ANSWER_WITHOUT_BODY |= {"api.import_passes": 400, "api.register_visitor": 422, "
 ADMIN_ONLY |= {"console.operators_page", "console.edit_operator", "console.audit_log", "console.audit_log_csv"}
 ANSWER_WITHOUT_BODY |= {"console.create_operator": 400, "console.disable_operator": 400, "console.enable_operator": 400,
                         "console.reset_operator_password": 400}
+# Their API twins (issue 10 item 7): administrators only, the audit log for auditors too.
+ADMIN_ONLY |= {"api.list_operators", "api.create_operator", "api.get_operator", "api.update_operator", "api.disable_operator",
+               "api.enable_operator", "api.reset_operator_password", "api.audit_log"}
 
 
 def _routes(app: Flask) -> Iterator[Rule]:

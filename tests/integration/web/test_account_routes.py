@@ -88,6 +88,9 @@ GET_MATRIX = {
     "/console/operators/{manager}": (302, 200, 403, 403, 200, 403),
     "/console/audit": (302, 200, 403, 403, 200, 403),
     "/console/audit.csv": (302, 200, 403, 403, 200, 403),
+    "/api/v1/operators": (401, 200, 403, 403, 200, 403),
+    "/api/v1/operators/{manager}": (401, 200, 403, 403, 200, 403),
+    "/api/v1/audit": (401, 200, 403, 403, 200, 403),
 }
 
 
@@ -121,6 +124,27 @@ def test_who_may_change_accounts(app: Flask, runtime: Runtime, north: North, who
         if who == "anonymous":
             assert response.headers["Location"].startswith("/auth/login")
     assert got == {route: statuses[WHO.index(who)] for route, statuses in POST_MATRIX.items()}
+
+
+API_WRITE_MATRIX = {
+    # (method, route): statuses for anonymous, admin, manager, attendant, auditor, other-site attendant
+    ("POST", "/api/v1/operators"): (401, 201, 403, 403, 403, 403),
+    ("PATCH", "/api/v1/operators/{target}"): (401, 200, 403, 403, 403, 403),
+    ("POST", "/api/v1/operators/{target}/disable"): (401, 200, 403, 403, 403, 403),
+    ("POST", "/api/v1/operators/{target}/enable"): (401, 200, 403, 403, 403, 403),
+    ("POST", "/api/v1/operators/{target}/reset-password"): (401, 200, 403, 403, 403, 403),
+}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_who_may_change_accounts_through_the_api(app: Flask, runtime: Runtime, north: North, who: str) -> None:
+    client = _as(app, who)
+    target = runtime.sessions().scalar(select(Operator.id).where(Operator.username == "attendant"))
+    got = {}
+    for n, (method, route) in enumerate(API_WRITE_MATRIX):
+        body = {"username": f"new.{n}", "display_name": "新人", "role": "attendant"} if route == "/api/v1/operators" else {}
+        got[(method, route)] = client.open(route.format(target=target), method=method, json=body).status_code
+    assert got == {route: statuses[WHO.index(who)] for route, statuses in API_WRITE_MATRIX.items()}
 
 
 def test_every_role_may_sign_out(app: Flask, north: North) -> None:

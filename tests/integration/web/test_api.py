@@ -134,6 +134,7 @@ def test_oversized_body_is_413_json(client: FlaskClient) -> None:
 def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert sorted(document["paths"]) == [
+        "/api/v1/audit",
         "/api/v1/config/devices/{device_id}",
         "/api/v1/config/devices/{device_id}/test",
         "/api/v1/config/lanes/{lane_id}",
@@ -158,6 +159,11 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
         "/api/v1/lots/{lot_id}/occupancy",
         "/api/v1/lots/{lot_id}/tariff",
         "/api/v1/lots/{lot_id}/tariffs",
+        "/api/v1/operators",
+        "/api/v1/operators/{operator_id}",
+        "/api/v1/operators/{operator_id}/disable",
+        "/api/v1/operators/{operator_id}/enable",
+        "/api/v1/operators/{operator_id}/reset-password",
         "/api/v1/pass-products",
         "/api/v1/pass-products/{product_id}",
         "/api/v1/passes",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -35,6 +35,7 @@ pytestmark = [pytest.mark.database, pytest.mark.redis]
 
 FUZZ = settings(max_examples=25, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+ROUTES_PER_RUN = 40  # routes one example draws inputs for (see ``in_batches``)
 
 TEN_TO_THE_5000 = "1" + "0" * 5000
 EXCEPTION_TEXT = re.compile(r"Traceback \(most recent call last\)|\b\w*(?:Error|Exception|Warning)\b[:(]|File \"[^\"]+\", line \d+")
@@ -142,34 +143,54 @@ def test_the_fuzzed_routes_are_every_api_and_console_route(app: Flask) -> None:
     assert len(visited) >= 20
 
 
-@FUZZ
-@given(data=st.data())
-def test_hostile_query_strings_and_ids_never_crash(signed_in: FlaskClient, app: Flask, data: st.DataObject) -> None:
-    for rule, method in fuzzed_rules(app):
-        if method != "GET":
-            continue
-        url = url_for_rule(rule, data.draw)
-        query = data.draw(query_strings)
-        response = signed_in.get(url, query_string=query)
-        assert_no_crash(response, f"GET {url}?{query[:200]}")
-        if url.startswith("/api/"):
-            assert_api_error_shape(response, f"GET {url}?{query[:200]}")
+def in_batches(rules: list[tuple[Rule, str]]) -> list[list[tuple[Rule, str]]]:
+    """The routes in batches of ``ROUTES_PER_RUN``, each fuzzed by a run of its own: one example drawing
+    inputs for every route at once would outgrow what Hypothesis lets one example draw."""
+    return [rules[i:i + ROUTES_PER_RUN] for i in range(0, len(rules), ROUTES_PER_RUN)]
 
 
-@FUZZ
-@given(data=st.data())
-def test_hostile_bodies_never_crash(signed_in: FlaskClient, app: Flask, data: st.DataObject) -> None:
-    for rule, method in fuzzed_rules(app):
-        url = url_for_rule(rule, data.draw)
-        query = data.draw(query_strings)
-        if data.draw(st.booleans()):
-            kwargs: dict[str, Any] = {"data": data.draw(json_bodies), "content_type": "application/json"}
-        else:
-            kwargs = {"data": data.draw(form_bodies)}
-        response = signed_in.open(url, method=method, query_string=query, **kwargs)
-        assert_no_crash(response, f"{method} {url} {str(kwargs['data'])[:200]}")
-        if url.startswith("/api/"):
-            assert_api_error_shape(response, f"{method} {url} {str(kwargs['data'])[:200]}")
+def hostile_queries(client: FlaskClient, batch: list[tuple[Rule, str]]) -> Callable[[], None]:
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        for rule, _method in batch:
+            url = url_for_rule(rule, data.draw)
+            query = data.draw(query_strings)
+            response = client.get(url, query_string=query)
+            assert_no_crash(response, f"GET {url}?{query[:200]}")
+            if url.startswith("/api/"):
+                assert_api_error_shape(response, f"GET {url}?{query[:200]}")
+
+    return fuzz
+
+
+def hostile_bodies(client: FlaskClient, batch: list[tuple[Rule, str]]) -> Callable[[], None]:
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        for rule, method in batch:
+            url = url_for_rule(rule, data.draw)
+            query = data.draw(query_strings)
+            if data.draw(st.booleans()):
+                kwargs: dict[str, Any] = {"data": data.draw(json_bodies), "content_type": "application/json"}
+            else:
+                kwargs = {"data": data.draw(form_bodies)}
+            response = client.open(url, method=method, query_string=query, **kwargs)
+            assert_no_crash(response, f"{method} {url} {str(kwargs['data'])[:200]}")
+            if url.startswith("/api/"):
+                assert_api_error_shape(response, f"{method} {url} {str(kwargs['data'])[:200]}")
+
+    return fuzz
+
+
+def test_hostile_query_strings_and_ids_never_crash(signed_in: FlaskClient, app: Flask) -> None:
+    for batch in in_batches([(rule, method) for rule, method in fuzzed_rules(app) if method == "GET"]):
+        hostile_queries(signed_in, batch)()
+
+
+def test_hostile_bodies_never_crash(signed_in: FlaskClient, app: Flask) -> None:
+    for batch in in_batches(fuzzed_rules(app)):
+        hostile_bodies(signed_in, batch)()
 
 
 @FUZZ

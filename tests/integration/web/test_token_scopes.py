@@ -37,6 +37,14 @@ SCOPE_OF_ROUTE = {
     ("GET", "/api/v1/tokens"): "admin",
     ("GET", "/api/v1/tokens/<int:token_id>"): "admin",
     ("DELETE", "/api/v1/tokens/<int:token_id>"): "admin",
+    ("GET", "/api/v1/operators"): "admin",
+    ("POST", "/api/v1/operators"): "admin",
+    ("GET", "/api/v1/operators/<int:operator_id>"): "admin",
+    ("PATCH", "/api/v1/operators/<int:operator_id>"): "admin",
+    ("POST", "/api/v1/operators/<int:operator_id>/disable"): "admin",
+    ("POST", "/api/v1/operators/<int:operator_id>/enable"): "admin",
+    ("POST", "/api/v1/operators/<int:operator_id>/reset-password"): "admin",
+    ("GET", "/api/v1/audit"): "admin",
 }
 
 
