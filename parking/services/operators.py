@@ -283,6 +283,9 @@ def reset_password(db: Session, operator_id: int, *, password: str | None = None
     """Give the account a temporary password (generated unless ``password`` is typed), to be changed at
     its next sign-in; every session of the account ends. Audited (``operator.reset_password``) and committed."""
     operator = find(db, operator_id=operator_id)
+    if actor_id is not None and operator.id == actor_id:
+        # A reset would sign the administrator out mid-task with a password someone else may have seen.
+        raise AccountError("operator_id", "own_password", "an administrator changes their own password on the password page, not by a reset", operator.username)
     generated = password is None
     secret = temporary_password() if password is None else _password(password, operator.username)
     before = operator.must_change_password

@@ -36,7 +36,7 @@ from .errors import abort_json
 
 ADMIN_SCOPE = "admin"
 TAGS = ["operators"]
-CONFLICTS = frozenset({"username_taken", "last_admin", "own_account"})
+CONFLICTS = frozenset({"username_taken", "last_admin", "own_account", "own_password"})
 NO_STORE = {"Cache-Control": "no-store"}
 
 

@@ -94,4 +94,6 @@ def account_error_message(error: AccountError) -> str:
         return _("“%(name)s”是最后一个启用的管理员，不能停用或改为其他角色。", name=error.value)
     if code == "own_account":
         return _("不能停用自己的账号。")
+    if code == "own_password":
+        return _("自己的密码请在“修改密码”页面修改，不能重置。")
     return policy_message(code, error.limit)

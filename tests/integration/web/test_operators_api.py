@@ -339,6 +339,15 @@ def test_an_administrator_cannot_disable_their_own_account(admin: FlaskClient, r
     assert _operator(runtime, "admin").active is True
 
 
+def test_an_administrator_cannot_reset_their_own_password(admin: FlaskClient, runtime: Runtime) -> None:
+    before = _operator(runtime, "admin").password_hash
+    response = admin.post(f"/api/v1/operators/{_id(runtime, 'admin')}/reset-password")
+    assert response.status_code == 409
+    assert response.get_json() == _error(409, "Conflict", "an administrator changes their own password on the password page, not by a reset",
+                                         "operator_id")
+    assert (_operator(runtime, "admin").password_hash, admin.get("/api/v1/operators").status_code) == (before, 200)
+
+
 def test_the_last_active_administrator_cannot_be_disabled(runtime: Runtime, client: FlaskClient, token: Callable[..., dict[str, str]]) -> None:
     response = client.post(f"/api/v1/operators/{_id(runtime, 'admin')}/disable", headers=token("admin"))
     assert response.status_code == 409
