@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import click
 
+from .commands import migrated_settings
 from .config import ConfigError, Settings
 
 
@@ -23,14 +23,7 @@ def _settings() -> Settings:
 
 def _migrated_settings() -> Settings:
     """Settings of an instance whose database is at the current schema (else a clear command error)."""
-    from . import db as dbmod
-
-    settings = _settings().ensure_instance()
-    try:
-        dbmod.require_head(settings.database_url)
-    except dbmod.SchemaOutOfDate as exc:
-        raise click.ClickException(str(exc)) from None
-    return settings
+    return migrated_settings()
 
 
 def _logging(settings: Settings) -> None:

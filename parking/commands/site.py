@@ -13,19 +13,9 @@ from pathlib import Path
 
 import click
 
+from parking.commands import migrated_settings
+
 __all__ = ["site"]
-
-
-def _settings():  # -> parking.config.Settings
-    from parking import db as dbmod
-    from parking.config import ConfigError, Settings
-
-    try:
-        settings = Settings.from_env().ensure_instance()
-        dbmod.require_head(settings.database_url)
-    except (ConfigError, dbmod.SchemaOutOfDate) as exc:
-        raise click.ClickException(str(exc)) from None
-    return settings
 
 
 @click.group("site")
@@ -45,7 +35,7 @@ def export(site_code: str | None, output: Path | None) -> None:
     from parking import db as dbmod
     from parking.services.site_export import SiteExportError, dump, export_document
 
-    settings = _settings()
+    settings = migrated_settings()
     engine = dbmod.make_engine(settings.database_url)
     try:
         with dbmod.make_session_factory(engine)() as db:
@@ -78,7 +68,7 @@ def import_(file: Path, dry_run: bool) -> None:
     from parking.runtime import REDIS_UNAVAILABLE, Runtime
     from parking.services.site_file import SiteFileError, import_site, load
 
-    settings = _settings()
+    settings = migrated_settings()
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

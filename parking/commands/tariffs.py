@@ -15,27 +15,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from parking.commands import migrated_settings, open_database
+
 __all__ = ["tariff"]
-
-
-def _settings():  # -> parking.config.Settings
-    from parking.config import ConfigError, Settings
-
-    try:
-        return Settings.from_env().ensure_instance()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _sessions(settings):  # -> (engine, sessionmaker)
-    from parking import db as dbmod
-
-    try:
-        dbmod.require_head(settings.database_url)
-    except dbmod.SchemaOutOfDate as exc:
-        raise click.ClickException(str(exc)) from None
-    engine = dbmod.make_engine(settings.database_url)
-    return engine, dbmod.make_session_factory(engine)
 
 
 def _lot(db, code: str):  # -> parking.models.Lot
@@ -78,10 +60,10 @@ def publish(file: Path, lot_code: str | None, valid_from: str | None) -> None:
         document = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise click.ClickException(f"cannot read tariff {file}: {error}") from None
-    settings = _settings()
+    settings = migrated_settings()
     now = datetime.now(timezone.utc)
     start = _moment(valid_from, settings.tz) if valid_from else now
-    engine, sessions = _sessions(settings)
+    engine, sessions = open_database(settings)
     try:
         with dbmod.transaction(sessions) as db:
             lot = _lot(db, lot_code) if lot_code else None
@@ -105,9 +87,9 @@ def list_versions(lot_code: str | None, as_json: bool) -> None:
     from parking.models import Lot, Tariff as TariffRow
     from parking.services.tariffs import active_version
 
-    settings = _settings()
+    settings = migrated_settings()
     now = datetime.now(timezone.utc)
-    engine, sessions = _sessions(settings)
+    engine, sessions = open_database(settings)
     try:
         with sessions() as db:
             query = select(TariffRow).order_by(TariffRow.code, TariffRow.version)

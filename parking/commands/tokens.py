@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from parking.commands import migrated_settings, open_database
+
 from parking.services.tokens import MAX_EXPIRES_DAYS, NAME_MAX_CHARS, SCOPES
 
 __all__ = ["token"]
@@ -28,26 +30,6 @@ def _now() -> datetime:
     obj = click.get_current_context().find_root().obj
     clock: Callable[[], datetime] | None = obj.get("clock") if isinstance(obj, dict) else None
     return clock() if clock is not None else datetime.now(timezone.utc)
-
-
-def _settings():  # -> parking.config.Settings
-    from parking.config import ConfigError, Settings
-
-    try:
-        return Settings.from_env().ensure_instance()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _sessions(settings):  # -> (engine, sessionmaker)
-    from parking import db as dbmod
-
-    try:
-        dbmod.require_head(settings.database_url)
-    except dbmod.SchemaOutOfDate as exc:
-        raise click.ClickException(str(exc)) from None
-    engine = dbmod.make_engine(settings.database_url)
-    return engine, dbmod.make_session_factory(engine)
 
 
 def _when(moment: datetime | None, tz: tzinfo) -> str | None:
@@ -80,9 +62,9 @@ def create(name: str, scopes: tuple[str, ...], expires_days: int | None, as_json
     """Issue a token and print it, once: only its hash is kept. 创建令牌(仅显示一次)。"""
     from parking.services.tokens import TokenError, issue_token
 
-    settings = _settings()
+    settings = migrated_settings()
     now = _now()
-    engine, sessions = _sessions(settings)
+    engine, sessions = open_database(settings)
     try:
         with sessions() as db:
             try:
@@ -107,9 +89,9 @@ def list_command(as_json: bool) -> None:
     """List every token with its scopes and state; never the tokens themselves. 令牌列表。"""
     from parking.services.tokens import list_tokens
 
-    settings = _settings()
+    settings = migrated_settings()
     now = _now()
-    engine, sessions = _sessions(settings)
+    engine, sessions = open_database(settings)
     try:
         with sessions() as db:
             rows = [_shown(row, now, settings.tz) for row in list_tokens(db)]
@@ -136,9 +118,9 @@ def revoke(ref: str) -> None:
     """Revoke a token by its id or its prefix (pk_…): it opens nothing from now on. 吊销令牌。"""
     from parking.services.tokens import TokenError, find_token, revoke_token
 
-    settings = _settings()
+    settings = migrated_settings()
     now = _now()
-    engine, sessions = _sessions(settings)
+    engine, sessions = open_database(settings)
     try:
         with sessions() as db:
             try:
