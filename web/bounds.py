@@ -200,6 +200,11 @@ def check_request() -> None:
     _check_fields(request.args.items(multi=True), where="query arguments", line_breaks=False)
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         _check_unframed_body()
+        if request.is_json and not is_api_request():
+            # Console and sign-in forms take form encodings only; Flask-WTF would read a JSON array as
+            # form fields and fail on it.
+            refuse(None, "this page takes form fields (application/x-www-form-urlencoded or multipart/form-data), not JSON",
+                   code=400)
         if request.is_json:
             _check_json_body()
         elif request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:

@@ -431,3 +431,11 @@ def test_audit_rows_of_rejected_input_are_none(signed_in: FlaskClient, runtime: 
                    content_type="application/json")
     with runtime.sessions() as db:
         assert db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("lane.%"))).all() == []
+
+
+@pytest.mark.parametrize("body", ["[[]]", "[1, 2]", '{"action": "open"}'])
+def test_a_console_form_posted_as_json_is_a_400_not_a_crash(signed_in: FlaskClient, village, body: str) -> None:  # type: ignore[no-untyped-def]
+    for url in ("/console/passes/import", f"/console/lanes/{village.lane('east-out').id}/gate", "/auth/login"):
+        response = signed_in.post(url, data=body, content_type="application/json")
+        assert response.status_code == 400, url
+        assert "请求无效" in response.get_data(as_text=True)
