@@ -74,7 +74,7 @@ def _lanes(lot: Lot) -> list[dict[str, Any]]:
 
 
 def tariff_doc(row: Tariff, tz: ZoneInfo) -> dict[str, Any]:
-    return {"code": row.code, "version": row.version, "valid_from": moment(row.valid_from, tz), "document": row.document}
+    return {"code": row.code, "version": row.version, "valid_from": moment(row.valid_from, tz), "document": _canonical(row.document)}
 
 
 def product_doc(product: PassProduct, zone_codes: dict[int, str]) -> dict[str, Any]:
@@ -132,6 +132,16 @@ def _lot(db: Session, lot: Lot, default_tz: str, usernames: dict[int, str]) -> d
         "passes": sorted(passes, key=pass_sort_key),
         "lists": sorted(entries, key=list_sort_key),
     }
+
+
+def _canonical(value: Any) -> Any:
+    """A tariff document with its keys in one order (PostgreSQL's JSONB keeps its own), so that an export
+    is the same text whichever database it came from."""
+    if isinstance(value, dict):
+        return {key: _canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
 
 
 def export_document(db: Session, *, site_code: str | None = None, default_tz: str = "Asia/Shanghai") -> dict[str, Any]:
