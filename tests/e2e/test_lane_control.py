@@ -27,13 +27,19 @@ def camera(agent, serial, clock):  # type: ignore[no-untyped-def]
     return CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock)
 
 
+def heard_once(cam):  # type: ignore[no-untyped-def]
+    """The camera heard once, so the agent counts it online before its comet poller starts."""
+    cam.heartbeat()
+    return cam
+
+
 def send(runtime, lot_id, lane_id, action, clock, **fields):  # type: ignore[no-untyped-def]
     return lane_commands.dispatch(runtime.store, lot_id, lane_id, action, now=clock(), **fields)
 
 
 def test_an_attendant_opens_the_gate_and_the_comet_heartbeat_carries_it(runtime, village, agent, clock):
     lane = village.lane("east-out")
-    with CometPoller(camera(agent, "VZ-HX-EAST-OUT", clock)) as cam:
+    with CometPoller(heard_once(camera(agent, "VZ-HX-EAST-OUT", clock))) as cam:
         command, heard = send(runtime, village.community_lot_id, lane.id, "open", clock, reason="访客未登记，物业确认放行", operator_id=1)
         assert heard == 1
         assert lane_commands.wait_for_outcome(runtime.store, command, timeout=5.0)["outcome"] == "delivered"
@@ -51,7 +57,7 @@ def test_a_command_needs_a_reason_to_open_and_a_known_action(runtime, village, c
 
 
 def test_text_sent_from_the_console_is_shown_and_spoken(runtime, village, agent, clock):
-    with CometPoller(camera(agent, "VZ-HX-EAST-IN", clock)) as cam:
+    with CometPoller(heard_once(camera(agent, "VZ-HX-EAST-IN", clock))) as cam:
         command, _ = send(runtime, village.community_lot_id, village.lane("east-in").id, "show_text", clock, text="请走左侧车道")
         assert lane_commands.wait_for_outcome(runtime.store, command, timeout=5.0)["outcome"] == "delivered"
     assert [(f.cmd, f.data[19:].decode("gb2312") if f.cmd == 0x62 else f.data[1:].decode("gb2312")) for f in cam.serial_frames] == [
@@ -102,7 +108,7 @@ def test_parking_simulate_drives_the_lanes_of_a_running_agent(runtime, village, 
 
 def test_text_the_board_cannot_show_is_refused_and_the_listener_keeps_going(runtime, village, agent, clock):
     lot, lane = village.community_lot_id, village.lane("east-in").id
-    with CometPoller(camera(agent, "VZ-HX-EAST-IN", clock)):
+    with CometPoller(heard_once(camera(agent, "VZ-HX-EAST-IN", clock))):
         bad = lane_commands.LaneCommand("b" * 32, lot, lane, "show_text", "請走左側😀", issued_at=clock().isoformat())
         runtime.store.commands.publish(lot, bad.to_json())  # past the console's own check, as a hostile publisher would
         assert lane_commands.wait_for_outcome(runtime.store, bad, timeout=5.0)["outcome"] == "bad_text"
