@@ -9,18 +9,18 @@ browser a failure.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
 from parking.services.tokens import issue_token
 from tests.conftest import FIXED_NOW
 from web import create_app
+
+from .console_server import serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.database, pytest.mark.redis]
 
@@ -33,14 +33,8 @@ LOTS = "#operations-lots-get_api_v1_lots"
 
 @pytest.fixture
 def base_url(runtime: Runtime, village: DemoVillage) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(runtime.settings, runtime=runtime), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="api-docs-under-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(create_app(runtime.settings, runtime=runtime), "api-docs-under-test") as url:
+        yield url
 
 
 @pytest.fixture

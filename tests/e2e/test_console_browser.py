@@ -8,17 +8,17 @@ skipped, unless ``PARKING_REQUIRE_BROWSER=1`` makes a missing browser a failure.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
 from tests.conftest import FIXED_NOW, TEST_PASSWORD
 from web import create_app
+
+from .console_server import serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.database, pytest.mark.redis]
 
@@ -38,14 +38,8 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture
 def base_url(runtime: Runtime, village: DemoVillage) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(runtime.settings, runtime=runtime), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="console-under-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(create_app(runtime.settings, runtime=runtime), "console-under-test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ running agent and shows on the dashboard."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 from parking.agent.process import Agent
 from parking.cli import main
@@ -19,6 +17,7 @@ from parking.runtime import Runtime
 from simulators.camera import CameraSimulator
 from web import create_app
 
+from .console_server import serving
 from .test_console_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.database, pytest.mark.redis]
@@ -30,16 +29,8 @@ OWN_PASSWORD = "Mine-Very-Own-42"
 @pytest.fixture
 def empty_site(runtime: Runtime) -> Iterator[tuple[str, Agent]]:
     """The console and the agent on an empty, migrated database: no demo, no lots."""
-    server = make_server("127.0.0.1", 0, create_app(runtime.settings, runtime=runtime), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="first-run-console", daemon=True)
-    thread.start()
-    agent = Agent(runtime, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", agent
-    finally:
-        agent.stop()
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving(create_app(runtime.settings, runtime=runtime), "first-run-console") as url, Agent(runtime, "127.0.0.1", 0) as agent:
+        yield url, agent
 
 
 @pytest.fixture
@@ -84,7 +75,7 @@ def test_an_admin_sets_up_a_lot_from_an_empty_database_and_a_car_enters(runtime:
 
     # The site, its lot, a zone with a temporary pool, an entry lane and its camera.
     page.goto(f"{base_url}/console/site")
-    new_site = page.locator(f'form[action="/console/site/sites"]')
+    new_site = page.locator('form[action="/console/site/sites"]')
     new_site.locator('input[name="code"]').fill("xinwei")
     new_site.locator('input[name="name"]').fill("新围村")
     new_site.locator("button[type=submit]").click()
