@@ -1,14 +1,20 @@
 """SQLAlchemy models of the system of record. Import models from here."""
 
 from .base import Base, UTCDateTime, utcnow
-from .billing import CalendarOverride, Payment, PaymentMethod, Tariff
+from .billing import CalendarOverride, Tariff
 from .history import AuditEvent, DeviceEvent, LotEvent, ParkingSession, SessionStatus
 from .people import (
     ApiToken, ListEntry, ListKind, Operator, OperatorSite, ParkingPass, PassKind, PassPlate, PassProduct, Role, Vehicle, Visitor,
 )
+from .money import (
+    ONLINE_METHODS, AdjustmentKind, Arrears, ArrearsStatus, Campaign, Coupon, CouponStatus, Merchant, Payment, PaymentMethod,
+    PaymentStatus, Refund, RefundStatus, Shift, ShiftStatus, StayAdjustment,
+)
 from .places import Device, DeviceKind, Lane, LaneDirection, Lot, PoolKind, Site, Zone, ZonePool
 
 __all__ = [
+    "ONLINE_METHODS", "AdjustmentKind", "Arrears", "ArrearsStatus", "Campaign", "Coupon", "CouponStatus", "Merchant",
+    "PaymentStatus", "Refund", "RefundStatus", "Shift", "ShiftStatus", "StayAdjustment",
     "ApiToken", "OperatorSite", "PassProduct",
     "AuditEvent", "Base", "CalendarOverride", "Device", "DeviceEvent", "DeviceKind", "Lane", "LaneDirection",
     "ListEntry", "ListKind", "Lot", "LotEvent", "Operator", "ParkingPass", "ParkingSession", "PassKind",

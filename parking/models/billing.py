@@ -1,4 +1,4 @@
-"""Tariffs (versioned documents), workday calendar overrides and payments."""
+"""Tariffs (versioned documents) and workday calendar overrides. Money lives in ``money.py``."""
 
 from __future__ import annotations
 
@@ -13,13 +13,6 @@ from .base import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .places import Lot
-
-
-class PaymentMethod(StrEnum):
-    CASH = "cash"
-    QR = "qr"
-    PREPAID = "prepaid"
-    WAIVED = "waived"
 
 
 class Tariff(Base):
@@ -48,20 +41,3 @@ class CalendarOverride(Base):
     day: Mapped[date]
     day_kind: Mapped[str] = mapped_column(String(16))  # workday | restday | holiday
     note: Mapped[str] = mapped_column(String(200), default="")
-
-
-class Payment(Base):
-    """Money received for a parking session, in integer fen. ``uid`` makes recording it idempotent."""
-
-    __tablename__ = "payment"
-    __table_args__ = (CheckConstraint("amount_fen >= 0", name="amount_not_negative"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    uid: Mapped[str] = mapped_column(String(40), unique=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="RESTRICT"), index=True)
-    session_uid: Mapped[str | None] = mapped_column(String(40), index=True)
-    plate: Mapped[str] = mapped_column(String(16))
-    amount_fen: Mapped[int]
-    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
-    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
-    reference: Mapped[str] = mapped_column(String(100), default="")
-    paid_at: Mapped[datetime]

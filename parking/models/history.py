@@ -47,7 +47,9 @@ class ParkingSession(Base):
     exit_read: Mapped[str] = mapped_column(String(64), default="")
     exit_snapshot: Mapped[str] = mapped_column(String(200), default="")
     fee_fen: Mapped[int] = mapped_column(default=0)
-    paid_fen: Mapped[int] = mapped_column(default=0)
+    paid_fen: Mapped[int] = mapped_column(default=0)  # payments less refunds, as the ledger books them
+    discount_fen: Mapped[int] = mapped_column(default=0)  # coupons, campaigns, free releases, refunds
+    arrears_fen: Mapped[int] = mapped_column(default=0)  # left unpaid (see ``Arrears``)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -223,12 +223,15 @@ def _superseded(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any])
 def _paid(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> None:
     payment, session = data["payment"], data["session"]
     row = _session_row(db, lot_id, event, session)
+    if db.scalar(select(Payment.id).where(Payment.uid == payment["uid"])) is not None:
+        return  # the ledger wrote it first (parking.services.ledger) and keeps the stay's totals
     row.paid_fen = int(session.get("paid_fen", 0))
+    paid_at = _time(payment["paid_at"]) or event.at
     db.add(Payment(
         uid=payment["uid"], lot_id=lot_id, session_uid=session["uid"], plate=session["plate"],
         amount_fen=int(payment["amount_fen"]), method=PaymentMethod(payment["method"]),
         operator_id=payment.get("operator"), reference=payment.get("reference", ""),
-        paid_at=_time(payment["paid_at"]) or event.at,
+        paid_at=paid_at, created_at=paid_at, settled_at=event.at,
     ))
 
 

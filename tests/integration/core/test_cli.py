@@ -20,7 +20,7 @@ def env_for(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def test_db_upgrade_reports_the_revision(settings):
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env_for(settings))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("database at revision 0006")
+    assert result.output.strip().endswith("database at revision 0007")
 
 
 def test_lanes_json_lists_every_lane_with_lot_direction_and_camera(settings, village):
@@ -57,4 +57,4 @@ def test_commands_on_a_database_that_is_not_migrated_say_what_to_run(tmp_path, r
     for args in (["lanes"], ["zombies"], ["tariff", "list"]):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 1, args
-        assert "the database is at revision base (empty), this version of parking needs 0006: run `parking db upgrade`" in result.output
+        assert "the database is at revision base (empty), this version of parking needs 0007: run `parking db upgrade`" in result.output

@@ -16,7 +16,9 @@ TABLES = {
     "alembic_version", "audit_event", "calendar_override", "device", "device_event", "lane", "list_entry", "lot",
     "lot_event", "operator", "parking_session", "pass", "pass_plate", "payment", "site", "tariff", "vehicle",
     "visitor", "zone", "zone_pool", "api_token", "operator_site", "pass_product",
+    "arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment",
 }
+MONEY = {"arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment"}
 
 
 def tables(url: str) -> set[str]:
@@ -30,11 +32,13 @@ def tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     dbmod.upgrade(empty_database_url)
     assert tables(empty_database_url) == TABLES
-    assert dbmod.current_revision(empty_database_url) == "0006"
+    assert dbmod.current_revision(empty_database_url) == "0007"
+    dbmod.downgrade(empty_database_url, "0006")
+    assert tables(empty_database_url) == TABLES - MONEY
     dbmod.downgrade(empty_database_url, "0004")
-    assert tables(empty_database_url) == TABLES - {"api_token", "operator_site", "pass_product"}
+    assert tables(empty_database_url) == TABLES - MONEY - {"api_token", "operator_site", "pass_product"}
     dbmod.downgrade(empty_database_url, "0001")
-    assert tables(empty_database_url) == TABLES - {"visitor", "api_token", "operator_site", "pass_product"}
+    assert tables(empty_database_url) == TABLES - MONEY - {"visitor", "api_token", "operator_site", "pass_product"}
     dbmod.downgrade(empty_database_url, "base")
     assert tables(empty_database_url) == {"alembic_version"}
     assert dbmod.current_revision(empty_database_url) is None

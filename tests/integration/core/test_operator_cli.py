@@ -187,7 +187,7 @@ def test_an_unmigrated_database_says_what_to_run(tmp_path, redis_url) -> None:  
     for args in (["operator", "list"], ["operator", "create", "chief", "--role", "admin", "--generate"], ["serve"], ["agent"], ["worker", "--once"]):
         result = CliRunner().invoke(main, args, env=env)
         assert (result.exit_code, result.output) == (
-            1, "Error: the database is at revision base (empty), this version of parking needs 0006: run `parking db upgrade`\n"), args
+            1, "Error: the database is at revision base (empty), this version of parking needs 0007: run `parking db upgrade`\n"), args
 
 
 def closed_port() -> int:
