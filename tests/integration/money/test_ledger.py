@@ -61,7 +61,7 @@ def test_cash_at_the_booth_is_booked_in_the_shift_and_the_exit_opens(runtime, si
         shift = shifts.open_shift(db, operator_id=operators["attendant"], lot_id=community.id, at=site.clock())
         payment, change = ledger.take_cash(db, runtime.store, community, PLATE, given_fen=2000, shift=shift, at=site.clock())
         assert (payment.amount_fen, change, payment.method.value, payment.shift_id) == (1000, 1000, "cash", shift.id)
-        assert [(line["amount_fen"], line["units"]) for line in payment.quote["lines"]] == [(1000, 2)]
+        assert [(line["amount_fen"], line["units"]) for line in payment.quote["lines"]] == [(1000, 1)]
     assert site.read("east-out", "粤B12345").outcome == "released"
 
 
