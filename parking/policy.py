@@ -23,7 +23,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "temporary_vehicles": ("admit", "refuse"),
     "offline_temporary": ("admit", "refuse"),
     "offline_exit": ("open", "hold"),
+    "arrears_entry": ("admit", "refuse"),
 }
+
+# The reasons an attendant may give for letting a car out free (免费放行原因), unless the lot lists its own.
+FREE_RELEASE_REASONS: tuple[str, ...] = ("特种车辆（消防、救护、警车）", "军警车辆", "场内工作车辆", "设备故障", "领导批准", "其他")
+LIST_MAX_ITEMS = 20
+LIST_ITEM_MAX_CHARS = 40
 
 
 # Keys of ``Lot.settings`` that are not policies but are read elsewhere, with where.
@@ -60,6 +66,11 @@ class LotPolicy:
     # A fee above this many fen is shown to an attendant to confirm instead of asked at the gate
     # (a camera clock gone wrong must not bill a car for decades); 0 turns the check off.
     max_fee_fen: int = 100_000
+    # A car whose plate owes money from an earlier stay (欠费): admitted with the amount shown and asked
+    # for it at the exit together with the new fee, or refused at the entry until it is paid.
+    arrears_entry: str = "admit"
+    # The reasons offered when an attendant lets a car out free; a free release always names one.
+    free_release_reasons: tuple[str, ...] = FREE_RELEASE_REASONS
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> "LotPolicy":
@@ -73,13 +84,28 @@ class LotPolicy:
             if f.name not in settings:
                 continue
             value = settings[f.name]
-            if f.name in CHOICES:
+            if f.name == "free_release_reasons":
+                value = _text_list(f.name, value)
+            elif f.name in CHOICES:
                 if value not in CHOICES[f.name]:
                     raise PolicyError(f"lot setting {f.name}={value!r}: expected one of {', '.join(CHOICES[f.name])}")
             elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise PolicyError(f"lot setting {f.name}={value!r}: expected a whole number of at least 0")
             values[f.name] = value
         return cls(**values)
+
+
+def _text_list(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not value or len(value) > LIST_MAX_ITEMS:
+        raise PolicyError(f"lot setting {name}: expected a list of 1 to {LIST_MAX_ITEMS} texts")
+    items = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip() or len(item.strip()) > LIST_ITEM_MAX_CHARS:
+            raise PolicyError(f"lot setting {name}: {item!r} is not a text of 1 to {LIST_ITEM_MAX_CHARS} characters")
+        items.append(item.strip())
+    if len(set(items)) != len(items):
+        raise PolicyError(f"lot setting {name}: a reason is listed twice")
+    return tuple(items)
 
 
 def policy_keys() -> frozenset[str]:

@@ -34,8 +34,8 @@ def test_an_unknown_setting_is_an_error_naming_it_and_the_known_ones():
     with pytest.raises(PolicyError) as raised:
         LotPolicy.from_settings({"zombie_days": 30, "full_policy": "refuse_temporary"})
     assert str(raised.value) == (
-        "lot setting 'full_policy' is not known; known settings: anti_passback, clock_skew_seconds, expiry_warning_days, "
-        "max_fee_fen, min_confidence, no_entry_fee_fen, no_entry_record, offline_exit, offline_max_age_days, "
+        "lot setting 'full_policy' is not known; known settings: anti_passback, arrears_entry, clock_skew_seconds, expiry_warning_days, "
+        "free_release_reasons, max_fee_fen, min_confidence, no_entry_fee_fen, no_entry_record, offline_exit, offline_max_age_days, "
         "offline_temporary, pool_overflow, renewal_grace_days, tariff, temporary_vehicles, zombie_days"
     )
 
@@ -93,3 +93,19 @@ valid_settings = st.fixed_dictionaries(
 def test_every_valid_setting_is_taken_as_given(settings):
     policy = LotPolicy.from_settings(settings)
     assert all(getattr(policy, key) == value for key, value in settings.items())
+
+
+def test_free_release_reasons_are_a_list_of_short_texts():
+    assert LotPolicy.from_settings({"free_release_reasons": [" 救护车 ", "设备故障"]}).free_release_reasons == ("救护车", "设备故障")
+    with pytest.raises(PolicyError, match="free_release_reasons: expected a list of 1 to 20 texts"):
+        LotPolicy.from_settings({"free_release_reasons": "救护车"})
+    with pytest.raises(PolicyError, match="free_release_reasons: 3 is not a text of 1 to 40 characters"):
+        LotPolicy.from_settings({"free_release_reasons": ["救护车", 3]})
+    with pytest.raises(PolicyError, match="a reason is listed twice"):
+        LotPolicy.from_settings({"free_release_reasons": ["救护车", "救护车"]})
+
+
+def test_arrears_entry_admits_or_refuses():
+    assert LotPolicy().arrears_entry == "admit"
+    with pytest.raises(PolicyError, match="arrears_entry='block': expected one of admit, refuse"):
+        LotPolicy.from_settings({"arrears_entry": "block"})

@@ -210,7 +210,7 @@ def _lot(document: dict, code: str) -> dict:
 BAD_FILES = [
     (lambda d: d.update(version=2), "version", "must be 1, not 2"),
     (lambda d: _lot(d, "xw-north")["policy"].update(full_policy="refuse_temporary"), "sites[0].lots[1].policy.full_policy",
-     "is not a known field; known fields: anti_passback, clock_skew_seconds, expiry_warning_days, max_fee_fen, min_confidence, "
+     "is not a known field; known fields: anti_passback, arrears_entry, clock_skew_seconds, expiry_warning_days, free_release_reasons, max_fee_fen, min_confidence, "
      "no_entry_fee_fen, no_entry_record, offline_exit, offline_max_age_days, offline_temporary, pool_overflow, renewal_grace_days, "
      "temporary_vehicles, zombie_days"),
     (lambda d: _lot(d, "xw-north")["policy"].update(anti_passback="strict"), "sites[0].lots[1].policy.anti_passback",
