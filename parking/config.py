@@ -45,6 +45,22 @@ def _bool(value: str, name: str) -> bool:
     raise ConfigError(f"{name}={value!r}: expected true or false")
 
 
+def _url(value: str, name: str) -> str:
+    value = value.strip().rstrip("/")
+    if value and (not value.startswith(("http://", "https://")) or not value.split("//", 1)[1]):
+        raise ConfigError(f"{name}={value!r}: expected an http:// or https:// address, for example https://park.example.cn")
+    return value
+
+
+def _file(value: str, name: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"{name}={value!r}: no such file")
+    return path
+
+
 # (variable, default shown in the README, meaning). The README table is generated from this list.
 SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
     ("PARKING_INSTANCE_PATH", "./instance", "Folder for the SQLite file, the bundled Redis data, snapshots and the generated secret key."),
@@ -62,6 +78,9 @@ SETTINGS_TABLE: tuple[tuple[str, str, str], ...] = (
     ("PARKING_LOG_LEVEL", "INFO", "Python logging level."),
     ("PARKING_LOG_FULL_PLATES", "false", "Log plates whole; by default every plate in a log line is masked (粤B***45). Log messages are cut at 2,000 characters either way."),
     ("PARKING_LANGUAGE", "zh_CN", "Default user-interface language (zh_CN or en)."),
+    ("PARKING_PUBLIC_URL", "(the console's address)", "Address phones and payment platforms reach the web at, e.g. https://park.example.cn: payment notifications, exit QR codes (出口码) and e-receipts are links under it."),
+    ("PARKING_WECHATPAY_CONFIG", "(none: no WeChat Pay)", "TOML file of the WeChat Pay v3 merchant: mchid, appid, key and certificate files, APIv3 key (see parking/payments/wechat.py)."),
+    ("PARKING_ALIPAY_CONFIG", "(none: no Alipay)", "TOML file of the Alipay app: app_id, app private key and Alipay public key files (see parking/payments/alipay.py)."),
 )
 
 
@@ -82,6 +101,9 @@ class Settings:
     log_level: str = "INFO"
     log_full_plates: bool = False
     language: str = "zh_CN"
+    public_url: str = ""
+    wechatpay_config: Path | None = None
+    alipay_config: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -115,6 +137,9 @@ class Settings:
             log_level=(env.get("PARKING_LOG_LEVEL") or "INFO").upper(),
             log_full_plates=_bool(env.get("PARKING_LOG_FULL_PLATES") or "false", "PARKING_LOG_FULL_PLATES"),
             language=language,
+            public_url=_url(env.get("PARKING_PUBLIC_URL") or "", "PARKING_PUBLIC_URL"),
+            wechatpay_config=_file(env.get("PARKING_WECHATPAY_CONFIG") or "", "PARKING_WECHATPAY_CONFIG"),
+            alipay_config=_file(env.get("PARKING_ALIPAY_CONFIG") or "", "PARKING_ALIPAY_CONFIG"),
         )
 
     def ensure_instance(self) -> "Settings":

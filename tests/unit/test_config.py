@@ -54,6 +54,8 @@ def test_the_readme_table_lists_every_setting():
         ("PARKING_LANGUAGE", "fr", "PARKING_LANGUAGE='fr': expected zh_CN or en"),
         ("PARKING_SECURE_COOKIES", "maybe", "PARKING_SECURE_COOKIES='maybe': expected true or false"),
         ("PARKING_SNAPSHOT_DAYS", "0", "PARKING_SNAPSHOT_DAYS='0': must be at least 1"),
+        ("PARKING_PUBLIC_URL", "park.example.cn", "PARKING_PUBLIC_URL='park.example.cn': expected an http:// or https:// address"),
+        ("PARKING_WECHATPAY_CONFIG", "/nonexistent/wechatpay.toml", "PARKING_WECHATPAY_CONFIG='/nonexistent/wechatpay.toml': no such file"),
     ],
 )
 def test_bad_values_name_the_variable(name, value, message):
