@@ -27,6 +27,16 @@ class FakeFacts:
         return facts_from_docs(doc.get("lists", []), doc.get("passes", []), doc.get("visitors", []), session)
 
 
+@dataclass
+class FakeHeld:
+    lanes: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # (lot, lane) -> hold
+
+    def hold(self, lot_id: int, lane_id: int, *, plate: str, session: str | None, due_fen: int, reason: str, at: datetime,
+             read: str = "") -> None:
+        self.lanes[(lot_id, lane_id)] = {"plate": plate, "session": session or "", "due_fen": due_fen, "reason": reason,
+                                         "at": at.isoformat(), "read": read, "lane": lane_id}
+
+
 class FakeLiveStore:
     def __init__(self, capacities: Mapping[int, Mapping[int, int]]) -> None:
         self.capacity = {lot: {str(z): n for z, n in zones.items()} for lot, zones in capacities.items()}
@@ -35,6 +45,7 @@ class FakeLiveStore:
         self.sessions: dict[int, dict[str, dict[str, Any]]] = {lot: {} for lot in capacities}
         self.facts = FakeFacts(sessions=self.sessions)
         self.events: list[tuple[int, str, str, dict[str, Any]]] = []  # (lot, kind, plate, data)
+        self.held = FakeHeld()
 
     # -- what the tests set up ---------------------------------------------------------------------
     def add_facts(self, lot_id: int, plate: str, kind: str, doc: Mapping[str, Any]) -> None:

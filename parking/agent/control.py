@@ -32,9 +32,11 @@ from drivers.errors import DriverError, EncodeError
 from drivers.vz.push_camera import VzPushCamera, VzPushHub
 
 from ..context import LaneRef
+from ..lane_display import board_lines
 from ..occupancy import ONLINE_SECONDS, DeviceReport, OccupancyStore
 from ..services import lane_commands
 from ..services.lane_commands import LaneCommand
+from ..services.lane_reads import release_held
 from .devices import LaneDevices
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,8 @@ class CommandListener:
         camera = self.hub.cameras.get(lane.camera_serial)
         camera_online = camera is not None and camera.online(ONLINE_SECONDS)
         try:
+            if command.action == "release":
+                return self._release(tracked, lane, camera, camera_online, gate, display, now)
             if command.action == "close":
                 cancelled = camera.cancel("open") if camera is not None else []
                 with self._lock:
@@ -148,6 +152,34 @@ class CommandListener:
             self._forget(command.uid)
             return self._finish(command, "bad_text")
 
+    def _release(self, tracked: _Tracked, lane: LaneRef, camera: VzPushCamera | None, camera_online: bool,
+                 gate: Any, display: Any, now: datetime) -> str:
+        """Open for the car this lane holds, now that it has paid: only if the lane still holds that very
+        car and stay, and its exit, decided again now, lets it out (the exit is then recorded)."""
+        command = tracked.command
+        held = self.store.held.at_lane(lane.lot_id, lane.id, now)
+        if held is None or held["plate"] != command.plate or (command.session and held.get("session") != command.session):
+            return self._finish(command, "not_held")
+        if gate is None and (camera is None or not camera_online):
+            return self._finish(command, "no_camera" if camera is None else "lane_offline")
+        decision = release_held(self.store, lane, command.plate, now, reason=command.uid)
+        if not decision.open_gate:
+            return self._finish(command, "still_due", outcome=decision.outcome, lines=list(decision.lines))
+        self.store.held.clear(lane.lot_id, lane.id, command.plate)
+        lines = board_lines(decision)
+        if gate is not None:
+            def open_and_say() -> None:
+                gate.open()
+                if display is not None:
+                    for i, line in enumerate(lines):
+                        display.show_text(i, line)
+                    if decision.voice:
+                        display.speak(decision.voice)
+            return self._on_device(tracked, lane, "gate", open_and_say, plate=command.plate)
+        assert camera is not None
+        self._queue(tracked, camera, "open", text=" ".join(line for line in lines if line)[:32], voice=decision.voice)
+        return "pending"
+
     def _on_device(self, tracked: _Tracked, lane: LaneRef, what: str, action: Callable[[], Any], **detail: Any) -> str:
         """Run ``action`` in the lane's device pool unless its deadline passes before it starts."""
         assert self.devices is not None
@@ -176,15 +208,15 @@ class CommandListener:
         self.devices.later(lane, f"command:{what}", run)
         return "pending"
 
-    def _queue(self, tracked: _Tracked, camera: VzPushCamera, action: str) -> None:
+    def _queue(self, tracked: _Tracked, camera: VzPushCamera, action: str, *, text: str = "", voice: str = "") -> None:
         """Queue on a push camera for its next heartbeat answer; it reports the fate back."""
         self._report(tracked.command, "pending", {})
         self._track(tracked)
         camera.on_command = self._camera_reported
         try:
-            text = "人工放行" if action == "open" else tracked.command.text
-            camera.command(tracked.command.uid, action, text, voice=tracked.command.text if action == "show_text" else "",
-                           seconds=tracked.expires_at - self.monotonic())
+            text = text or ("人工放行" if action == "open" else tracked.command.text)
+            voice = voice or (tracked.command.text if action == "show_text" else "")
+            camera.command(tracked.command.uid, action, text, voice=voice, seconds=tracked.expires_at - self.monotonic())
         except Exception:
             self._forget(tracked.command.uid)
             raise

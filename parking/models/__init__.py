@@ -8,13 +8,13 @@ from .people import (
 )
 from .money import (
     ONLINE_METHODS, AdjustmentKind, Arrears, ArrearsStatus, Campaign, Coupon, CouponStatus, Merchant, Payment, PaymentMethod,
-    PaymentStatus, Refund, RefundStatus, Shift, ShiftStatus, StayAdjustment,
+    PaymentStatus, Refund, RefundStatus, Shift, ShiftStatus, StayAdjustment, StayTotals, stay_totals,
 )
 from .places import Device, DeviceKind, Lane, LaneDirection, Lot, PoolKind, Site, Zone, ZonePool
 
 __all__ = [
     "ONLINE_METHODS", "AdjustmentKind", "Arrears", "ArrearsStatus", "Campaign", "Coupon", "CouponStatus", "Merchant",
-    "PaymentStatus", "Refund", "RefundStatus", "Shift", "ShiftStatus", "StayAdjustment",
+    "PaymentStatus", "Refund", "RefundStatus", "Shift", "ShiftStatus", "StayAdjustment", "StayTotals", "stay_totals",
     "ApiToken", "OperatorSite", "PassProduct",
     "AuditEvent", "Base", "CalendarOverride", "Device", "DeviceEvent", "DeviceKind", "Lane", "LaneDirection",
     "ListEntry", "ListKind", "Lot", "LotEvent", "Operator", "ParkingPass", "ParkingSession", "PassKind",

@@ -15,10 +15,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class PaymentMethod(StrEnum):
@@ -265,3 +271,20 @@ class Campaign(Base):
     ends_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class StayTotals:
+    paid_fen: int  # payments paid, less what was refunded
+    discount_fen: int
+    arrears_fen: int
+
+
+def stay_totals(db: "Session", session_uid: str) -> StayTotals:
+    """What the ledger holds for one stay: paid (less refunds), discounts and arrears."""
+    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount_fen - Payment.refunded_fen), 0)).where(
+        Payment.session_uid == session_uid, Payment.purpose == "stay",
+        Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED])))
+    discount = db.scalar(select(func.coalesce(func.sum(StayAdjustment.amount_fen), 0)).where(StayAdjustment.session_uid == session_uid))
+    arrears = db.scalar(select(func.coalesce(func.sum(Arrears.amount_fen), 0)).where(Arrears.session_uid == session_uid))
+    return StayTotals(int(paid or 0), int(discount or 0), int(arrears or 0))

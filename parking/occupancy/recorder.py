@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus
+from ..models import LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus, stay_totals
 from .events import lane_of
 from .keys import RECORDER_GROUP, LotKeys
 from .store import from_ms
@@ -193,6 +193,10 @@ def _exited(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> 
     row.exit_snapshot = x.get("snapshot", "")
     row.fee_fen = int(x.get("fee_fen", 0))
     row.paid_fen = int(s.get("paid_fen", x.get("paid_fen", 0)))
+    db.flush()
+    totals = stay_totals(db, row.uid)  # the ledger's word, where it has booked money for the stay
+    if totals.paid_fen or totals.discount_fen or totals.arrears_fen:
+        row.paid_fen, row.discount_fen, row.arrears_fen = totals.paid_fen, totals.discount_fen, totals.arrears_fen
 
 
 def _session_row(db: Session, lot_id: int, event: LotEvent, session: dict[str, Any]) -> ParkingSession:

@@ -23,6 +23,7 @@ from .commands import CommandChannel
 from .config import ConfigBoard
 from .devices import DeviceBoard
 from .facts import PlateFactCache
+from .held import HeldCars
 from .keys import LotKeys
 from .moments import from_ms, new_uid, to_ms
 
@@ -82,15 +83,17 @@ class Count:
 
 
 class OccupancyStore:
-    """The one door to a lot's live state. Besides the scripts, four named parts: ``facts`` (the plate
-    facts lanes read), ``devices`` (camera health), ``commands`` (hand commands to lanes) and ``config``
-    (capacities replaced by a configuration edit, and the version agents watch)."""
+    """The one door to a lot's live state. Besides the scripts, five named parts: ``facts`` (the plate
+    facts lanes read), ``devices`` (camera health), ``commands`` (hand commands to lanes), ``held`` (the
+    car each exit lane holds, and why) and ``config`` (capacities replaced by a configuration edit, and
+    the version agents watch)."""
 
     def __init__(self, client: redis.Redis, *, dedupe_seconds: int = 10, stream_maxlen: int = STREAM_MAXLEN) -> None:
         self.redis = client
         self.facts = PlateFactCache(client)
         self.devices = DeviceBoard(client)
         self.commands = CommandChannel(client)
+        self.held = HeldCars(client)
         self.dedupe_seconds = dedupe_seconds
         self.stream_maxlen = stream_maxlen
         self._admit = client.register_script(_script("admit"))

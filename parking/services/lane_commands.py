@@ -33,7 +33,10 @@ from ..models import Lane
 from ..occupancy import OccupancyStore, new_uid
 from . import audit
 
-ACTIONS = ("open", "close", "show_text")
+ACTIONS = ("open", "close", "show_text")  # what an attendant may send by hand
+# "release": sent by the ledger once a held car has paid, never by hand: the agent opens only if the lane
+# still holds that car and its exit, decided again, now lets it out.
+AGENT_ACTIONS = (*ACTIONS, "release")
 DEADLINE_SECONDS = 5.0
 TEXT_MAX_CHARS = 64  # an LED line holds 255 GB2312 bytes; a lane board shows far fewer characters at once
 REASON_MAX_CHARS = 100
@@ -46,7 +49,7 @@ GATE_REASONS: dict[str, str] = {
     OTHER_REASON: "其他",
 }
 FINAL_OUTCOMES = ("delivered", "expired", "cancelled", "lane_offline", "failed", "not_supported", "unknown_lane",
-                  "no_camera", "bad_text", "no_agent")
+                  "no_camera", "bad_text", "no_agent", "not_held", "still_due")
 OUTCOMES = ("pending", *FINAL_OUTCOMES)
 
 
@@ -69,6 +72,8 @@ class LaneCommand:
     operator_id: int | None = None
     issued_at: str = ""  # ISO time the sender's clock gave it
     seconds: float = DEADLINE_SECONDS  # the deadline, counted from when the agent hears it
+    plate: str = ""  # release: the car it is for
+    session: str = ""  # release: the stay it is for
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -80,11 +85,13 @@ class LaneCommand:
             raise ValueError("a lane command is a JSON object")
         command = cls(**{k: doc.get(k, v) for k, v in (("uid", ""), ("lot_id", 0), ("lane_id", 0), ("action", ""), ("text", ""),
                                                           ("reason", ""), ("operator_id", None), ("issued_at", ""),
-                                                          ("seconds", DEADLINE_SECONDS))})
+                                                          ("seconds", DEADLINE_SECONDS), ("plate", ""), ("session", ""))})
         if not (isinstance(command.lot_id, int) and isinstance(command.lane_id, int) and isinstance(command.seconds, (int, float))):
             raise ValueError("lot_id and lane_id must be whole numbers, seconds a number")
-        if command.action not in ACTIONS:
-            raise ValueError(f"action {command.action!r} is not one of {', '.join(ACTIONS)}")
+        if command.action not in AGENT_ACTIONS:
+            raise ValueError(f"action {command.action!r} is not one of {', '.join(AGENT_ACTIONS)}")
+        if not (isinstance(command.plate, str) and isinstance(command.session, str)):
+            raise ValueError("plate and session must be texts")
         return command
 
 
@@ -164,6 +171,25 @@ def dispatch(store: OccupancyStore, lot_id: int, lane_id: int, action: str, *, n
         return command, store.commands.publish(command.lot_id, command.to_json())
     except redis.RedisError:
         return command, 0
+
+
+def release_after_payment(store: OccupancyStore, lot_id: int, plate: str, session_uid: str, *, now: datetime, payment_uid: str,
+                          deadline_seconds: float = DEADLINE_SECONDS) -> list[tuple[LaneCommand, int]]:
+    """Ask the agent of every exit lane that holds ``plate`` now to decide its exit again (it has paid):
+    returns each command sent and how many agents heard it. Nothing is sent where the car is not held."""
+    sent = []
+    try:
+        lanes = store.held.lanes_holding(lot_id, plate, now)
+    except redis.RedisError:
+        return sent
+    for lane_id in lanes:
+        command = LaneCommand(new_uid(), lot_id, lane_id, "release", "", f"payment {payment_uid}"[:REASON_MAX_CHARS], None,
+                              now.isoformat(), deadline_seconds, plate=plate, session=session_uid)
+        try:
+            sent.append((command, store.commands.publish(lot_id, command.to_json())))
+        except redis.RedisError:
+            sent.append((command, 0))
+    return sent
 
 
 def report(store: OccupancyStore, command: LaneCommand, outcome: str, at: datetime, **detail: Any) -> None:

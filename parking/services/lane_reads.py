@@ -86,6 +86,18 @@ def handle_read(store: LiveStore, lane: LaneRef, read: PlateRead, now: datetime)
     return _exit(store, lane, plate, read, at, now)
 
 
+def release_held(store: LiveStore, lane: LaneRef, plate: str, now: datetime, *, reason: str) -> LaneDecision:
+    """Decide again, at ``now``, the exit of the car held at ``lane``, as if the camera read it again: after
+    a payment (``reason`` names it, e.g. the payment uid) the decision releases it and records the exit.
+    The caller checks first that this is the car the lane holds (``OccupancyStore.held``)."""
+    parsed = parse(plate)
+    if not isinstance(parsed, Plate):
+        return rejected_read(f"{plate!r} is not a plate")
+    read = PlateRead(device=lane.camera_serial, license=parsed.text, color=parsed.color.value, confidence=100, at=None,
+                     event_id=f"release:{reason}"[:64])
+    return _exit(store, lane, parsed, read, now, now)
+
+
 def _plan(store: LiveStore, lane: LaneRef, plate: Plate, at: datetime, zone_id: int) -> EntryPlan:
     lot = _lot(lane)
     facts = store.facts.for_plate(lane.lot_id, plate.text)
@@ -151,6 +163,9 @@ def _exit(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: da
             "lane": lane.id, "reason": plan.reason, "due_fen": plan.due_fen, "session": session.get("uid") if session else None,
             "read": read.event_id, **match_info,
         })
+        # The lane card, the exit QR page and the ledger (open once paid) find the car here.
+        store.held.hold(lane.lot_id, lane.id, plate=matched.text, session=session.get("uid") if session else None,
+                        due_fen=plan.due_fen, reason=plan.reason, at=at, read=read.event_id)
         return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info})
     exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen, "reason": plan.reason, "offline": read.offline, **match_info}
     if session is None:

@@ -25,19 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..context import LotContext
 from ..models import (
     AdjustmentKind, Arrears, ArrearsStatus, ParkingSession, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, Shift,
-    ShiftStatus, StayAdjustment,
+    ShiftStatus, StayTotals, stay_totals,
 )
 from ..occupancy import new_uid
 from ..payments.base import Notification, OrderRequest, Provider, ProviderError
 from ..plates import Plate, parse
 from . import audit
 from .fees import FeeEstimate, fee_if_leaving
+from .lane_commands import release_after_payment
 from .ports import LiveStore
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,10 @@ def settle(db: Session, store: LiveStore, payment: Payment, now: datetime) -> st
         # no_session / changed: the car left before the money arrived; the stay's totals take it from SQL.
         payment.settled_at = now
     db.commit()
+    if outcome == "paid":
+        # A car waiting at an exit for this payment: its lane decides again and opens (lane_commands).
+        release_after_payment(store, payment.lot_id, payment.plate, payment.session_uid or "", now=now,  # type: ignore[arg-type]
+                              payment_uid=payment.uid)
     if payment.session_uid:
         book_totals(db, payment.session_uid)
         db.commit()
@@ -289,22 +294,6 @@ def settle_unsettled(db: Session, store: LiveStore, now: datetime, *, lot_id: in
         if settle(db, store, payment, now) not in {"", "unavailable"}:
             count += 1
     return count
-
-
-@dataclass(frozen=True)
-class StayTotals:
-    paid_fen: int  # payments paid, less what was refunded
-    discount_fen: int
-    arrears_fen: int
-
-
-def stay_totals(db: Session, session_uid: str) -> StayTotals:
-    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount_fen - Payment.refunded_fen), 0)).where(
-        Payment.session_uid == session_uid, Payment.purpose == "stay",
-        Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED])))
-    discount = db.scalar(select(func.coalesce(func.sum(StayAdjustment.amount_fen), 0)).where(StayAdjustment.session_uid == session_uid))
-    arrears = db.scalar(select(func.coalesce(func.sum(Arrears.amount_fen), 0)).where(Arrears.session_uid == session_uid))
-    return StayTotals(int(paid or 0), int(discount or 0), int(arrears or 0))
 
 
 def book_totals(db: Session, session_uid: str) -> StayTotals | None:

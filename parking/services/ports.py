@@ -19,9 +19,17 @@ class PlateFactReader(Protocol):
     def for_plate(self, lot_id: int, plate: str, *, with_session: bool = False) -> PlateFacts: ...
 
 
+class HeldWriter(Protocol):
+    def hold(self, lot_id: int, lane_id: int, *, plate: str, session: str | None, due_fen: int, reason: str, at: datetime,
+             read: str = ...) -> None: ...
+
+
 class LiveStore(Protocol):
     @property
     def facts(self) -> PlateFactReader: ...
+
+    @property
+    def held(self) -> HeldWriter: ...
 
     def admit(self, lot_id: int, zone_id: int, plate: str, now: datetime, *, lane_id: int, claims: Sequence[Claim] = ...,
               on_open: str = ..., session: Mapping[str, Any] | None = ..., camera_serial: str = ...,
