@@ -219,8 +219,9 @@ def _refuse(db: Session, payment: Payment | None, reason: str, now: datetime, **
 
 
 def take_cash(db: Session, store: LiveStore, lot: LotContext, plate: Plate, *, given_fen: int, shift: Shift,
-              at: datetime, lane_id: int | None = None) -> tuple[Payment, int]:
-    """Book the cash an attendant took for what the stay owes now; returns the payment and the change."""
+              at: datetime, lane_id: int | None = None, open_lane: bool = True) -> tuple[Payment, int]:
+    """Book the cash an attendant took for what the stay owes now; returns the payment and the change.
+    ``open_lane=False`` when the caller opens the gate itself (a hand release), so it opens once."""
     if not isinstance(given_fen, int) or isinstance(given_fen, bool):
         raise LedgerError("given_fen", "the cash given must be a whole number of fen")
     if shift.status != ShiftStatus.OPEN or shift.lot_id != lot.id:
@@ -242,11 +243,11 @@ def take_cash(db: Session, store: LiveStore, lot: LotContext, plate: Plate, *, g
     audit.record(db, "payment.cash", operator_id=shift.operator_id, target=payment.uid, at=at, amount_fen=amount,
                  given_fen=given_fen, change_fen=given_fen - amount, plate=mask(plate.text), shift=shift.uid)
     db.commit()
-    settle(db, store, payment, at)
+    settle(db, store, payment, at, open_lane=open_lane)
     return payment, given_fen - amount
 
 
-def settle(db: Session, store: LiveStore, payment: Payment, now: datetime) -> str:
+def settle(db: Session, store: LiveStore, payment: Payment, now: datetime, *, open_lane: bool = True) -> str:
     """Tell the live store of a paid payment so the exit may open; idempotent by the payment's uid."""
     if payment.status != PaymentStatus.PAID or payment.purpose != "stay":
         return ""
@@ -264,7 +265,7 @@ def settle(db: Session, store: LiveStore, payment: Payment, now: datetime) -> st
         # no_session / changed: the car left before the money arrived; the stay's totals take it from SQL.
         payment.settled_at = now
     db.commit()
-    if outcome == "paid":
+    if outcome == "paid" and open_lane:
         # A car waiting at an exit for this payment: its lane decides again and opens (lane_commands).
         release_after_payment(store, payment.lot_id, payment.plate, payment.session_uid or "", now=now,  # type: ignore[arg-type]
                               payment_uid=payment.uid)
