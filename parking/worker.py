@@ -1,23 +1,28 @@
-"""``parking worker``: persists every lot's event stream into SQL (see ``occupancy.recorder``)."""
+"""``parking worker``: persists every lot's event stream into SQL (see ``occupancy.recorder``), and every
+``PAYMENT_ROUND_SECONDS`` settles the payments (``settle_payments``): orders past their expiry are asked
+about and booked or closed, and paid ones the live store has not acknowledged are replayed into it."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 
 import redis
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from sqlalchemy import select
-
 from .models import Lot
-from .runtime import Runtime
+from .payments.base import Provider
+from .runtime import REDIS_UNAVAILABLE, Runtime
+from .services import ledger
 
 log = logging.getLogger(__name__)
 
 LOT_RELOAD_SECONDS = 30.0  # how often the worker looks for lots added since it started
+PAYMENT_ROUND_SECONDS = LOT_RELOAD_SECONDS  # how often orders are expired and payments settled
 
 
 def lot_ids(runtime: Runtime) -> list[int]:
@@ -25,9 +30,25 @@ def lot_ids(runtime: Runtime) -> list[int]:
         return list(db.scalars(select(Lot.id).order_by(Lot.id)))
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def settle_payments(runtime: Runtime, providers: Mapping[str, Provider], now: datetime) -> dict[str, int]:
+    """One round of the payment job: ``ledger.expire_orders`` (an order nobody was heard to pay is asked
+    about, then booked or closed), then ``ledger.settle_unsettled``. Returns the counts of both."""
+    with runtime.sessions() as db:
+        counts = ledger.expire_orders(db, runtime.store, dict(providers), now)
+        counts["settled"] = ledger.settle_unsettled(db, runtime.store, now)
+    return counts
+
+
 class Worker:
-    def __init__(self, runtime: Runtime, *, consumer: str | None = None) -> None:
+    def __init__(self, runtime: Runtime, *, consumer: str | None = None, providers: Mapping[str, Provider] | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         self.runtime = runtime
+        self.providers = providers  # loaded from the settings when the worker starts, unless given
+        self.clock = clock
         self.recorder = runtime.store.recorder(runtime.sessions, lot_ids(runtime), consumer=consumer)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -36,6 +57,10 @@ class Worker:
         return self.recorder.drain()
 
     def start(self) -> "Worker":
+        if self.providers is None:  # a payment configuration that cannot be used stops the start, naming it
+            from .payments.registry import load_providers
+
+            self.providers = load_providers(self.runtime.settings)
         self._thread = threading.Thread(target=self.run, name="worker", daemon=True)
         self._thread.start()
         return self
@@ -43,6 +68,7 @@ class Worker:
     def run(self) -> None:
         log.info("worker recording the event streams of lots %s", self.recorder.lot_ids)
         while not self._stop.is_set():
+            self.payment_round()
             self.recorder.run_forever(self._deadline(LOT_RELOAD_SECONDS), block_ms=500)
             self.follow_new_lots()
 
@@ -56,6 +82,20 @@ class Worker:
         if new:
             log.info("worker now also records lots %s", new)
         return new
+
+    def payment_round(self) -> dict[str, int] | None:
+        """``settle_payments`` now; a database or Redis that does not answer waits for the next round."""
+        try:
+            counts = settle_payments(self.runtime, self.providers or {}, self.clock())
+        except (OperationalError, *REDIS_UNAVAILABLE) as exc:
+            log.warning("payments not settled this round: %s", exc)
+            return None
+        except Exception:  # noqa: BLE001  (a payment that cannot be settled must not stop the recording)
+            log.exception("payments not settled this round")
+            return None
+        if any(counts.values()):
+            log.info("payments: %s", counts)
+        return counts
 
     def _deadline(self, seconds: float) -> Callable[[], bool]:
         end = time.monotonic() + seconds

@@ -14,6 +14,7 @@ from flask import Flask
 
 from parking.config import Settings
 from parking.logs import configure_logging
+from parking.payments.base import Provider
 from parking.runtime import Runtime
 
 from . import bounds, context, error_pages, i18n, security, snapshots
@@ -21,6 +22,7 @@ from .api import errors as api_errors
 from .auth import tokens as auth_tokens
 from .auth import users
 from .extensions import csrf
+from .public import pay_context
 
 # Forms and API queries are small; camera pushes go to the agent, not here. Bodies beyond these get 413,
 # whether they declare a length or are chunked (``web.bounds`` has the limits on each field).
@@ -29,7 +31,8 @@ MAX_FORM_BYTES = 64 * 1024  # the text fields of one form together
 MAX_FORM_PARTS = 100
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None,
+               payments: dict[str, Provider] | None = None) -> Flask:
     if settings is None:
         settings = runtime.settings if runtime is not None else Settings.from_env()
     settings = settings.ensure_instance()
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     security.init_app(app)
     snapshots.init_app(app)
     api_errors.init_app(app)
+    pay_context.init_app(app, payments)  # the payment providers: from the settings unless given
     _register_blueprints(app)
     return app
 
@@ -88,7 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from .console import tariffs as console_tariffs  # noqa: F401
     from .public import bp as public_bp
     from .public import routes as public_routes  # noqa: F401
+    from .public import pay, pay_limits, pay_notify, receipts  # noqa: F401  (phone payment, notifications, e-receipts)
 
+    pay_limits.init_app(app, public_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(console_bp, url_prefix="/console")

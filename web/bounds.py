@@ -42,6 +42,9 @@ MAX_JSON_DEPTH = 32
 MAX_JSON_ITEMS = 10_000
 MAX_JSON_STRING_CHARS = 16_384
 JSON_INT_RANGE = (-(2**63), 2**63 - 1)
+# Views that read their body as bytes and check it themselves: the payment platforms' notifications are
+# JSON or forms in their own charsets, signed over the exact bytes (``web.public.pay_notify``).
+RAW_BODY_ENDPOINTS = frozenset({"public.pay_notify"})
 
 # Control characters but tab, LF and CR; DEL; the C1 controls; lone surrogates (only JSON can carry them).
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -200,6 +203,8 @@ def check_request() -> None:
     _check_fields(request.args.items(multi=True), where="query arguments", line_breaks=False)
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         _check_unframed_body()
+        if request.endpoint in RAW_BODY_ENDPOINTS:
+            return  # read whole by the view (a payment platform's signed notification), never parsed here
         if request.is_json and not is_api_request():
             # Console and sign-in forms take form encodings only; Flask-WTF would read a JSON array as
             # form fields and fail on it.
