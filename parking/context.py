@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .discounts import CampaignFact
 from .policy import LotPolicy
 from .tariffs import Tariff, WorkdayCalendar
 
@@ -21,6 +22,7 @@ class LotContext:
     calendar: WorkdayCalendar = field(default_factory=WorkdayCalendar)
     parents: dict[int, int | None] = field(default_factory=dict)
     opened_at: datetime | None = None  # when the lot was created: no record can be older
+    campaigns: tuple[CampaignFact, ...] = ()  # active campaigns (公益免费停车) the exit applies to stays begun in them
 
     def inner_zones(self, zone_id: int) -> frozenset[int]:
         """Every zone inside ``zone_id``, at any depth."""

@@ -4,6 +4,13 @@ Order: an open session (found exactly or tolerantly by the caller) → whitelist
 stay → paid within the grace period → a fee due, held with the amount shown. A car with no entry record
 follows the lot's setting: held for an attendant, or charged the flat fee. The fee is the tariff
 engine's quote (``parking.tariffs``), so the lane, the console and the API all show the same amount.
+
+The merchant coupons the open session holds (``session["coupons"]``, added atomically by the live
+store) and the lot's campaigns (``ExitFacts.campaigns``, from ``LotContext``) are priced by
+``parking.discounts``: the quote shows a line for each, ``ExitPlan.discounts`` says what each took off,
+and ``fee_fen`` is the fee before them (paid + due + discounts), which the exit journals so the ledger
+can book each discount once. A coupon given after a payment lowers only what the overstay owes and
+never gives money back (see ``parking.discounts``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .admission import ListFact
+from .discounts import CampaignFact, Discount, price_stay, session_coupons
 from .passes import PassFact, standing
 from .plates import Plate
 from .policy import LotPolicy
@@ -35,6 +43,7 @@ class ExitFacts:
     tariff: Tariff | None = None
     calendar: WorkdayCalendar | None = None
     inner_zones: frozenset[int] = frozenset()  # zones inside the session's zone (lot-in-lot)
+    campaigns: tuple[CampaignFact, ...] = ()  # the lot's campaigns; those covering the entry apply
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,11 @@ class ExitPlan:
     vehicle_class: str = "temporary"
     quote: Quote | None = None
     entry_at: datetime | None = None
+    discounts: tuple[Discount, ...] = ()  # what each coupon and campaign took off this stay (parking.discounts)
+
+    @property
+    def discount_fen(self) -> int:
+        return sum(d.amount_fen for d in self.discounts)
 
 
 def tariff_vehicle(plate: Plate, tariff: Tariff) -> tuple[str, frozenset[str]]:
@@ -79,14 +93,16 @@ def decide_exit(facts: ExitFacts) -> ExitPlan:
         calendar=facts.calendar or WorkdayCalendar(), tz=facts.tz,
         pass_until=covered_until, paid_at=paid_at,
     )
-    q = quote(facts.tariff, Stay(entry=entry_at, exit=facts.now, vehicle_class=vehicle_class, benefits=benefits, plate=facts.plate.text), context)
+    stay = Stay(entry=entry_at, exit=facts.now, vehicle_class=vehicle_class, benefits=benefits, plate=facts.plate.text)
+    priced = price_stay(facts.tariff, stay, context, coupons=session_coupons(session), campaigns=facts.campaigns)
+    q, discounts = priced.quote, priced.discounts
     if q.needs_staff:
         return ExitPlan(False, "needs_staff", vehicle_class=cls, quote=q, entry_at=entry_at)
     # Without a payment the quote is the whole fee; after one (``paid_at``) it is what the overstay owes.
-    due = q.total_fen
+    due, fee = q.total_fen, paid_fen + q.total_fen + priced.discount_fen
     if due == 0:
-        return ExitPlan(True, "paid" if paid_fen else "free", vehicle_class=cls, fee_fen=paid_fen, quote=q, entry_at=entry_at)
-    return ExitPlan(False, "fee_due", due_fen=due, fee_fen=paid_fen + due, vehicle_class=cls, quote=q, entry_at=entry_at)
+        return ExitPlan(True, "paid" if paid_fen else "free", vehicle_class=cls, fee_fen=fee, quote=q, entry_at=entry_at, discounts=discounts)
+    return ExitPlan(False, "fee_due", due_fen=due, fee_fen=fee, vehicle_class=cls, quote=q, entry_at=entry_at, discounts=discounts)
 
 
 def _pass_cover(facts: ExitFacts, session: Mapping[str, Any], entry_at: datetime) -> datetime | None:

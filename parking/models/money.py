@@ -137,6 +137,7 @@ class StayAdjustment(Base):
     amount_fen: Mapped[int]
     reason: Mapped[str] = mapped_column(String(200), default="")
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupon.id", ondelete="RESTRICT"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id", ondelete="RESTRICT"), index=True)
     lane_id: Mapped[int | None] = mapped_column(ForeignKey("lane.id", ondelete="SET NULL"))
@@ -255,6 +256,7 @@ class Coupon(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     valid_until: Mapped[datetime]
     session_uid: Mapped[str | None] = mapped_column(String(40), index=True)
+    applied_at: Mapped[datetime | None]  # when it was given to (or claimed onto) the stay ``session_uid``
     used_at: Mapped[datetime | None]
 
 

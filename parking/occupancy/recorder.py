@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..models import LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus, stay_totals
 from .events import lane_of
 from .keys import RECORDER_GROUP, LotKeys
+from .stay_discounts import book_exit_discounts
 from .store import from_ms
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ def _exited(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> 
     row.exit_snapshot = x.get("snapshot", "")
     row.fee_fen = int(x.get("fee_fen", 0))
     row.paid_fen = int(s.get("paid_fen", x.get("paid_fen", 0)))
+    book_exit_discounts(db, lot_id, row, x, row.exit_at)  # coupons and campaigns: StayAdjustment rows, once
     db.flush()
     totals = stay_totals(db, row.uid)  # the ledger's word, where it has booked money for the stay
     if totals.paid_fen or totals.discount_fen or totals.arrears_fen:

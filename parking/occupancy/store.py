@@ -1,6 +1,6 @@
 """The live occupancy of every lot, held in Redis and changed only through atomic Lua scripts.
 
-``admit``, ``release``, ``move`` and ``pay`` are one EVALSHA each: the script checks, changes the counts
+``admit``, ``release``, ``move``, ``pay`` and ``add_coupon`` are one EVALSHA each: the script checks, changes the counts
 and the open sessions, and appends the matching event to the lot's stream in one step, so Redis and the
 journal never disagree. Scripts are registered once per store and called by SHA (redis-py reloads them
 after a ``SCRIPT FLUSH``). Nothing here decides policy: the caller passes the ordered ``Claim``\\ s the
@@ -100,6 +100,7 @@ class OccupancyStore:
         self._release = client.register_script(_script("release"))
         self._move = client.register_script(_script("move"))
         self._pay = client.register_script(_script("pay"))
+        self._coupon = client.register_script(_script("coupon"))
         self._set_capacity = client.register_script(_script("set_capacity"))
         self.config = ConfigBoard(client, client.register_script(_script("replace_capacity")), stream_maxlen, CapacityError)
 
@@ -228,6 +229,20 @@ class OccupancyStore:
         raw = self._pay(
             keys=[keys.open_sessions, keys.events],
             args=[plate, _dumps(payment), event_uid, to_ms(now), self.stream_maxlen, session_uid],
+        )
+        return _result(raw, event_uid)
+
+    def add_coupon(self, lot_id: int, plate: str, coupon: Mapping[str, Any], now: datetime, *, session_uid: str = "") -> CoreResult:
+        """Give a merchant coupon (``code``, ``kind``, ``value``, ``merchant``, ``merchant_id``, ``at``) to the
+        open session of ``plate`` (journaled as ``coupon_applied``); held once per code however often called.
+        Outcomes: applied | duplicate | no_session | changed (another stay holds the plate's place)."""
+        if not str(coupon.get("code") or ""):
+            raise ValueError("coupon: a code is required")
+        keys = LotKeys(lot_id)
+        event_uid = new_uid()
+        raw = self._coupon(
+            keys=[keys.open_sessions, keys.events],
+            args=[plate, _dumps(coupon), event_uid, to_ms(now), self.stream_maxlen, session_uid],
         )
         return _result(raw, event_uid)
 

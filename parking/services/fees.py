@@ -51,6 +51,6 @@ def fee_if_leaving(store: LiveStore, lot: LotContext, plate: Plate, at: datetime
         raise ExitBeforeEntryError(at, entry_at)
     plan = decide_exit(ExitFacts(
         plate=plate, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
-        tariff=lot.tariff, calendar=lot.calendar, inner_zones=lot.inner_zones(int(session["zone"])),
+        tariff=lot.tariff, calendar=lot.calendar, inner_zones=lot.inner_zones(int(session["zone"])), campaigns=lot.campaigns,
     ))
     return FeeEstimate(plate.text, lot.id, entry_at, at, plan)

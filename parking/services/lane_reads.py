@@ -150,7 +150,7 @@ def _exit(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: da
                      exit_at=at.isoformat(), session=session.get("uid"))
     plan = decide_exit(ExitFacts(
         plate=matched, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
-        tariff=lot.tariff, calendar=lot.calendar,
+        tariff=lot.tariff, calendar=lot.calendar, campaigns=lot.campaigns,
         inner_zones=lot.inner_zones(int(session["zone"])) if session else frozenset(),
     ))
     stay = max(timedelta(0), at - plan.entry_at) if plan.entry_at else None
@@ -167,7 +167,9 @@ def _exit(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: da
         store.held.hold(lane.lot_id, lane.id, plate=matched.text, session=session.get("uid") if session else None,
                         due_fen=plan.due_fen, reason=plan.reason, at=at, read=read.event_id)
         return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info})
-    exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen, "reason": plan.reason, "offline": read.offline, **match_info}
+    exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen - plan.discount_fen, "reason": plan.reason, "offline": read.offline, **match_info}
+    if plan.discounts:  # booked once per coupon and campaign when the exit reaches SQL (occupancy.stay_discounts)
+        exit_info["discounts"] = [d.as_json() for d in plan.discounts]
     if session is None:
         # Released without an entry record (a pass holder, a whitelisted car, a zero flat fee): the
         # release script journals the exit as unmatched, and the gate opens.

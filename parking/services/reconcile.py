@@ -5,7 +5,8 @@ SQL and in Redis should be the same, and the counts in Redis should equal what t
 ``reconcile`` compares them and repairs Redis (and, for a session only Redis knows, whose event was lost
 before it reached SQL, writes it to SQL so the vehicle is not lost), returning every correction. After a
 ``FLUSHALL`` it rebuilds the live state completely: open sessions, counts per zone, pool and pass,
-capacities and the plate facts the lanes read.
+capacities and the plate facts the lanes read, and the merchant coupons bound to open stays in SQL
+(``coupons.replay``).
 
 Run it while the lanes of the lot are quiet (or accept that a read in the same instant may be
 recounted on the next run): the repair of one lot is one MULTI/EXEC.
@@ -24,14 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..models import Lot, ParkingSession, Payment, SessionStatus
 from ..occupancy import OccupancyStore
 from ..policy import LotPolicy
-from . import lot_facts
+from . import coupons, lot_facts
 from .capacities import publish_capacities
 
 
 @dataclass(frozen=True)
 class Correction:
     lot_id: int
-    kind: str  # restored_session | recorded_session | replaced_session | count | pass_count
+    kind: str  # restored_session | recorded_session | replaced_session | count | pass_count | restored_coupon
     subject: str
     was: Any
     now: Any
@@ -124,4 +125,5 @@ def reconcile(sessions: sessionmaker[Session], store: OccupancyStore, now: datet
         if apply:
             with sessions() as db:
                 lot_facts.refresh(db, store, lot_id, LotPolicy.from_settings(settings), now)
+                corrections.extend(Correction(lot_id, "restored_coupon", plate, None, code) for plate, code in coupons.replay(db, store, lot_id, now))
     return corrections

@@ -1,19 +1,29 @@
 """The configuration a lane decision reads, loaded from SQL into the plain values of ``parking.context``:
-lanes by camera serial, and for each lot its time zone, policy, tariff, workday calendar and zone tree."""
+lanes by camera serial, and for each lot its time zone, policy, tariff, workday calendar, zone tree and
+active campaigns.
+
+A lot's campaigns are those switched on whose period ended less than ``CAMPAIGN_LOOKBACK`` ago (a car
+that came in on the holiday may leave days later and still gets it) or has not ended; the exit applies
+one to a stay that began within its period (``parking.discounts``), whatever the tariff's coupon policy
+says. Changing a campaign bumps the configuration version, so lanes reload them at once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import CalendarOverride, DeviceKind, Lane, Lot, Zone
+from ..models import Campaign, CalendarOverride, DeviceKind, Lane, Lot, Zone
 from ..context import LaneRef, LotContext
+from ..discounts import CampaignFact
 from ..policy import LotPolicy
 from ..tariffs import Tariff, WorkdayCalendar
+
+
+CAMPAIGN_LOOKBACK = timedelta(days=62)
 
 
 class SiteConfigError(ValueError):
@@ -39,6 +49,7 @@ def load_lots(db: Session, default_tz: str, now: datetime, *, lot_id: int | None
     parents: dict[int, dict[int, int | None]] = defaultdict(dict)
     for zone in db.scalars(select(Zone) if lot_id is None else select(Zone).where(Zone.lot_id == lot_id)):
         parents[zone.lot_id][zone.id] = zone.parent_id
+    campaigns = lot_campaigns(db, now, lot_id=lot_id)
     lots = {}
     query = select(Lot).options(selectinload(Lot.site)).order_by(Lot.id)
     if lot_id is not None:
@@ -54,8 +65,20 @@ def load_lots(db: Session, default_tz: str, now: datetime, *, lot_id: int | None
             calendar=WorkdayCalendar({**overrides[None], **overrides[lot.id]}),
             parents=parents[lot.id],
             opened_at=lot.created_at,
+            campaigns=campaigns[lot.id],
         )
     return lots
+
+
+def lot_campaigns(db: Session, now: datetime, *, lot_id: int | None = None) -> dict[int, tuple[CampaignFact, ...]]:
+    """lot id -> its active campaigns that have not ended or ended within ``CAMPAIGN_LOOKBACK``."""
+    query = select(Campaign).where(Campaign.active.is_(True), Campaign.ends_at > now - CAMPAIGN_LOOKBACK).order_by(Campaign.id)
+    if lot_id is not None:
+        query = query.where(Campaign.lot_id == lot_id)
+    found: dict[int, list[CampaignFact]] = defaultdict(list)
+    for c in db.scalars(query):
+        found[c.lot_id].append(CampaignFact(c.id, c.name, c.kind, c.value, c.starts_at, c.ends_at, c.created_at))
+    return defaultdict(tuple, {k: tuple(v) for k, v in found.items()})
 
 
 def load_lanes(db: Session, lots: dict[int, LotContext]) -> dict[str, LaneRef]:

@@ -4,6 +4,9 @@ Limits come from the tariff's `coupons` policy: how many coupons one stay may us
 and how many fen they may take off in total. The first `max_count` coupons given are used, by kind:
 minutes first (they shorten the stay before it is priced), then percentages, amounts and free coupons
 on the fee; coupons of one kind in the order given.
+
+A lot's campaigns (公益免费停车) come in as coupons too, named by the campaign, but no tariff policy limits
+them: their minutes shorten the stay with the coupons', and their money lines come before the coupons'.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from parking.tariffs.errors import TariffError
 from parking.tariffs.stay import Coupon, QuoteLine
 from parking.tariffs.wording import money
 
-__all__ = ["check_coupons", "minutes_off", "money_coupon_lines"]
+__all__ = ["KINDS", "campaign_lines", "check_campaigns", "check_coupons", "minutes_off", "minutes_payer", "money_coupon_lines"]
 
 _ORDER = {"minutes": 0, "percent": 1, "amount": 2, "free": 3}
+KINDS = tuple(_ORDER)
 
 
 def check_coupons(tariff: Tariff, coupons: tuple[Coupon, ...]) -> None:
@@ -33,6 +37,14 @@ def check_coupons(tariff: Tariff, coupons: tuple[Coupon, ...]) -> None:
             raise TariffError(f"coupons[{i}].value", f"{coupon.value} is out of range for a {coupon.kind} coupon")
 
 
+def check_campaigns(campaigns: tuple[Coupon, ...]) -> None:
+    for i, campaign in enumerate(campaigns):
+        if campaign.kind not in _ORDER:
+            raise TariffError(f"campaigns[{i}].kind", f"{campaign.kind!r} is not one of {', '.join(_ORDER)}")
+        if campaign.value < 0 or (campaign.kind == "percent" and campaign.value > 100):
+            raise TariffError(f"campaigns[{i}].value", f"{campaign.value} is out of range for a {campaign.kind} campaign")
+
+
 def _usable(tariff: Tariff, coupons: tuple[Coupon, ...]) -> list[Coupon]:
     policy = tariff.coupons
     if policy is None:
@@ -45,6 +57,30 @@ def minutes_off(tariff: Tariff, coupons: tuple[Coupon, ...]) -> int:
     total = sum(c.value for c in _usable(tariff, coupons) if c.kind == "minutes")
     limit = tariff.coupons.max_minutes if tariff.coupons else 0
     return min(total, limit) if limit else total
+
+
+def minutes_payer(tariff: Tariff, coupons: tuple[Coupon, ...]) -> str:
+    """Who gave the minutes coupons that are used: their merchants' names, or 商户."""
+    names = dict.fromkeys(c.merchant for c in _usable(tariff, coupons) if c.kind == "minutes" and c.merchant)
+    return "、".join(names) or "商户"
+
+
+def campaign_lines(campaigns: tuple[Coupon, ...], total: int, at: datetime) -> list[QuoteLine]:
+    """The money lines of the lot's campaigns (percentages, amounts, free), before any coupon's."""
+    out: list[QuoteLine] = []
+    for campaign in sorted(campaigns, key=lambda c: _ORDER[c.kind]):
+        if campaign.kind == "minutes" or total <= 0:
+            continue
+        name = campaign.merchant or "优惠活动"
+        if campaign.kind == "free":
+            off, rule = total, name
+        elif campaign.kind == "percent":
+            off, rule = half_up_percent(total, campaign.value), f"{name}：减免{campaign.value}%"
+        else:
+            off, rule = min(campaign.value, total), f"{name}：抵扣{money(campaign.value)}"
+        out.append(QuoteLine(at, at, "", 0, -off, rule))
+        total -= off
+    return out
 
 
 def money_coupon_lines(tariff: Tariff, coupons: tuple[Coupon, ...], total: int, at: datetime) -> list[QuoteLine]:

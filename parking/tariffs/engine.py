@@ -4,14 +4,14 @@ Pure: the calendar, time zone, earlier stays, payment, pass and coupons all come
 `QuoteContext`. The order of rules is
 
 1. no entry record → flat fee or staff; re-entry within `reentry_minutes` → the earlier stay goes on;
-2. coupons worth minutes shorten the stay; a pass ending during the stay moves the start of billing;
+2. campaigns and coupons worth minutes shorten the stay; a pass ending during the stay moves the start of billing;
 3. the tariff's free period (counted or deducted), then the best benefit (free minutes, % off);
 4. billing (`parking.tariffs.billing`), caps, the vehicle class factor;
 5. payment before exit: within the grace period nothing more, later the extra time from the first
    unit with no new free period, the paid part still counting against the caps; under duration
    brackets the extra time is priced by the brackets again (`parking.tariffs.brackets`), bounded by
    the whole stay's fee when the document reads the rule that way (`brackets.overstay`);
-6. money coupons, the credit of a continued stay, and the final rounding.
+6. money campaigns, then money coupons, the credit of a continued stay, and the final rounding.
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ def _bracket_overstay(
 def _without_payment(context: QuoteContext) -> QuoteContext:
     from dataclasses import replace
 
-    return replace(context, paid_at=None, coupons=())
+    return replace(context, paid_at=None, coupons=(), campaigns=())
 
 
 def _origin_and_ledger(tariff: Tariff, context: QuoteContext, clock: Clock, E: int, start: int) -> tuple[int, Ledger]:
@@ -269,14 +269,21 @@ def _continued(tariff: Tariff, context: QuoteContext, E: int):  # -> PriorStay |
 
 
 def _coupon_minutes(tariff: Tariff, context: QuoteContext, clock: Clock, E: int, X: int) -> tuple[int, list[QuoteLine]]:
-    from parking.tariffs.coupons import check_coupons, minutes_off
+    from parking.tariffs.coupons import check_campaigns, check_coupons, minutes_off, minutes_payer
 
     check_coupons(tariff, context.coupons)
+    check_campaigns(context.campaigns)
+    lines = []
+    for campaign in context.campaigns:
+        if campaign.kind == "minutes" and campaign.value:
+            new_exit = max(E, X - campaign.value)
+            lines.append(period_line(clock, new_exit, X, f"{campaign.merchant or '优惠活动'}：停车时长减免{duration(campaign.value)}", 0))
+            X = new_exit
     minutes = minutes_off(tariff, context.coupons)
     if not minutes:
-        return X, []
+        return X, lines
     new_exit = max(E, X - minutes)
-    return new_exit, [period_line(clock, new_exit, X, f"商户优惠券抵扣停车时长{duration(minutes)}", 0)]
+    return new_exit, [*lines, period_line(clock, new_exit, X, f"{minutes_payer(tariff, context.coupons)}优惠券抵扣停车时长{duration(minutes)}", 0)]
 
 
 def _no_entry(tariff: Tariff, stay: Stay, clock: Clock, exit_at: datetime) -> Quote:
@@ -300,10 +307,13 @@ def _finish(
     context: QuoteContext,
     X: int,
 ) -> Quote:
-    from parking.tariffs.coupons import money_coupon_lines
+    from parking.tariffs.coupons import campaign_lines, money_coupon_lines
 
     total = sum(line.amount_fen for line in lines)
     end = clock.datetime(X)
+    for line in campaign_lines(context.campaigns, total, end):
+        lines.append(line)
+        total += line.amount_fen
     for line in money_coupon_lines(tariff, context.coupons, total, end):
         lines.append(line)
         total += line.amount_fen

@@ -55,7 +55,7 @@ class _Minutes:
 
 
 def reference_total(tariff: Tariff, stay: Stay, context: QuoteContext) -> int | None:
-    if stay.entry is None or context.coupons or context.paid_at or context.prior_stays or context.pass_until:
+    if stay.entry is None or context.coupons or context.campaigns or context.paid_at or context.prior_stays or context.pass_until:
         return None
     E, X = _minute(stay.entry), _minute(stay.exit)
     benefits = [b for b in tariff.benefits if b.kind in stay.benefits]

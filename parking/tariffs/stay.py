@@ -56,7 +56,12 @@ class QuoteContext:
       nothing more, leaving later pays the extra time from the first unit, with no new free period;
     - `pass_until`: the vehicle's pass ends during the stay; the stay is free until then;
     - `benefit_minutes_used_today`: free benefit minutes already used today by earlier stays;
-    - `coupons`: merchant coupons handed in for the stay (`parking.tariffs.coupons`);
+    - `coupons`: merchant coupons handed in for the stay (`parking.tariffs.coupons`), within the tariff's
+      `coupons` policy;
+    - `campaigns`: the lot's own offers for the stay (公益免费停车), each a `Coupon` named by the campaign.
+      The lot decided them, so the tariff's coupon policy neither limits nor refuses them; they apply
+      before merchant coupons (minutes first, then money), so a merchant's coupon takes off only what a
+      campaign left;
     - `calendar`, `tz`: the lot's workday calendar and time zone.
     """
 
@@ -64,6 +69,7 @@ class QuoteContext:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     prior_stays: tuple[PriorStay, ...] = ()
     coupons: tuple[Coupon, ...] = ()
+    campaigns: tuple[Coupon, ...] = ()
     pass_until: datetime | None = None
     paid_at: datetime | None = None
     benefit_minutes_used_today: int = 0
