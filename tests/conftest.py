@@ -6,6 +6,20 @@
   PostgreSQL database named by ``PARKING_TEST_DATABASE_URL``, emptied and upgraded to head.
 - ``settings``/``runtime``: the system's own configuration and connections over those two.
 - ``village``: the demo village seeded into that database, with capacities published to Redis.
+
+Under pytest-xdist (``pyproject.toml`` asks for it) every worker is its own test session, so the
+embedded defaults need nothing shared: each worker starts its own bundled redis-server and copies its
+own SQLite files under its own ``tmp_path``. The configured servers are shared, so worker ``gwN`` gets
+its own parts of them:
+
+- PostgreSQL: the database ``<name>_gwN`` beside the one ``PARKING_TEST_DATABASE_URL`` names, created on
+  that server when absent;
+- Redis: database number ``base - N`` of the server ``PARKING_TEST_REDIS_URL`` names (``/15`` gives gw0
+  15, gw1 14, ...), and its lane command channels prefixed with ``gwN:``, since Redis pub/sub is one
+  namespace for the whole server, not per database.
+
+Without xdist (``-p no:xdist``, ``-n 0``) the URLs are used as given. ``pytest_addoption`` lets the
+``--numprocesses``/``--maxprocesses``/``--dist`` of ``addopts`` through when xdist is disabled.
 """
 
 from __future__ import annotations
@@ -15,10 +29,12 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import ProgrammingError
 
 from parking import db as dbmod
 from parking.config import Settings
@@ -31,6 +47,66 @@ FIXED_NOW = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # 17:30 in Shang
 
 
 HEAD = dbmod.head_revision()
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"... in an xdist worker, else None
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """With pytest-xdist disabled (``-p no:xdist``) its options in ``addopts`` are accepted and ignored."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is disabled: these options from addopts are ignored")
+    group.addoption("--numprocesses", dest="numprocesses", default=None)
+    group.addoption("--maxprocesses", dest="maxprocesses", default=None)
+    group.addoption("--dist", dest="dist", default="no")
+
+
+def _worker_number() -> int:
+    return int(XDIST_WORKER.removeprefix("gw")) if XDIST_WORKER else 0
+
+
+def worker_database_url(url: str) -> str:
+    """The PostgreSQL database of this xdist worker: ``<name>_gwN`` on the server of ``url``, created if
+    absent; ``url`` itself without xdist."""
+    if not XDIST_WORKER:
+        return url
+    configured = make_url(url)
+    own = configured.set(database=f"{configured.database}_{XDIST_WORKER}")
+    engine = dbmod.make_engine(url, isolation_level="AUTOCOMMIT")
+    exists = text("SELECT 1 FROM pg_database WHERE datname = :name").bindparams(name=own.database)
+    try:
+        with engine.connect() as conn:
+            if not conn.scalar(exists):
+                try:
+                    conn.execute(text(f"CREATE DATABASE {engine.dialect.identifier_preparer.quote(own.database)}"))
+                except ProgrammingError:
+                    if not conn.scalar(exists):  # not a concurrent run that created it first
+                        raise
+    finally:
+        engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+def worker_redis_url(url: str) -> str:
+    """The Redis database of this xdist worker: number ``base - N`` for worker gwN, where ``base`` is the
+    database ``url`` names (0 when it names none); ``url`` itself without xdist."""
+    if not XDIST_WORKER:
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if "db" in query:
+        base = int(query["db"])
+    elif parts.scheme != "unix" and parts.path.strip("/"):
+        base = int(parts.path.strip("/"))
+    else:
+        base = 0
+    own = base - _worker_number()
+    if own < 0:
+        raise pytest.UsageError(f"PARKING_TEST_REDIS_URL={url!r} names Redis database {base}: xdist worker {XDIST_WORKER} "
+                                f"would use database {base} - {_worker_number()} = {own}; name a higher one (e.g. /15) or run fewer workers")
+    if "db" in query or parts.scheme == "unix":
+        query["db"] = str(own)
+        return f"{url.split('?', 1)[0]}?{urlencode(query)}"
+    return urlunsplit((parts.scheme, parts.netloc, f"/{own}", parts.query, parts.fragment))
 
 
 class Clock:
@@ -55,7 +131,7 @@ def clock() -> Clock:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("PARKING_TEST_REDIS_URL")
     if url:
-        yield url
+        yield worker_redis_url(url)
         return
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persistent=False).start()
     try:
@@ -72,6 +148,30 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_command_channels() -> Iterator[None]:
+    """On a Redis server shared by xdist workers, each worker's lane commands on channels of its own.
+
+    Pub/sub channels belong to the whole server, not to a database: without this, an agent of one worker
+    would hear (and perform) the commands of another worker's test for the same lot id."""
+    if not (XDIST_WORKER and os.environ.get("PARKING_TEST_REDIS_URL")):
+        yield
+        return
+    from parking.occupancy import commands
+
+    channel = commands._channel
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(commands, "_channel", lambda lot_id: f"{XDIST_WORKER}:{channel(lot_id)}")
+        yield
+
+
+@pytest.fixture(scope="session")
+def _postgres_url() -> str | None:
+    """``PARKING_TEST_DATABASE_URL`` (this xdist worker's own database of it), or None for SQLite."""
+    url = os.environ.get("PARKING_TEST_DATABASE_URL")
+    return worker_database_url(url) if url else None
 
 
 def _empty_postgres(url: str) -> None:
@@ -98,9 +198,9 @@ def _truncate_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def empty_database_url(tmp_path: Path) -> str:
+def empty_database_url(tmp_path: Path, _postgres_url: str | None) -> str:
     """A database with no tables at all (migration tests start here)."""
-    url = os.environ.get("PARKING_TEST_DATABASE_URL")
+    url = _postgres_url
     if url:
         _empty_postgres(url)
         return url
@@ -115,10 +215,10 @@ def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, _postgres_url: str | None) -> str:
     """A migrated, empty database: a copy of a migrated SQLite file, or the PostgreSQL database
     migrated once (again if a migration test emptied it) and truncated."""
-    url = os.environ.get("PARKING_TEST_DATABASE_URL")
+    url = _postgres_url
     if url:
         if dbmod.current_revision(url) != HEAD:
             _empty_postgres(url)
@@ -172,11 +272,15 @@ def village(runtime: Runtime, password_hash: str):  # type: ignore[no-untyped-de
     return seeded
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark tests by what they touch, so CI can re-run just those against other servers."""
+    """Mark tests by what they touch, so CI can re-run just those against other servers; under xdist the
+    browser tests form one group, so one worker runs them one after another (one Chromium at a time)."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if names & {"empty_database_url", "database_url"}:
             item.add_marker(pytest.mark.database)
         if names & {"redis_url", "redis_client"}:
             item.add_marker(pytest.mark.redis)
+        if XDIST_WORKER and item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("chromium"))
