@@ -117,6 +117,8 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
     audit.record(db, "exit.hand_release", operator_id=operator_id, target=lane.code, at=now, outcome=outcome, due_fen=due,
                  reason=reason, plate=ledger.mask(car.text), session=session_uid, payment=payment_uid)
     db.commit()
+    ledger.journal(store, lot.id, "hand_release", now, plate=car.text, lane=lane.id, outcome=outcome, due_fen=due, reason=reason,
+                   session=session_uid, payment=payment_uid, operator=operator_id)
     if session_uid:
         store.release(lot.id, car.text, now, lane_id=lane.id, session_uid=session_uid,
                       exit={"fee_fen": paid_before + due, "paid_fen": paid_before + (due if outcome == "cash" else 0),

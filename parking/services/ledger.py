@@ -14,6 +14,9 @@ not reach Redis. No fen exists only in Redis.
   from the order is refused and audited; the ledger is left unchanged.
 - ``check_order`` asks the provider when no notification came; ``expire_orders`` closes orders nobody paid.
 - ``take_cash`` books cash handed over at a booth, in the attendant's open shift, with the change.
+- Orders and cash include what the plate owes from earlier stays (欠费, read from the ledger): that part
+  (``Payment.arrears_fen``) pays the arrears back when the payment is booked (``arrears_book``), the
+  lanes learn it at once, and only the rest is settled on the stay in Redis.
 
 Every amount is integer fen. Errors are ``LedgerError`` naming the field that was wrong.
 """
@@ -36,7 +39,7 @@ from ..models import (
 from ..occupancy import new_uid
 from ..payments.base import Notification, OrderRequest, Provider, ProviderError
 from ..plates import Plate, parse
-from . import audit
+from . import arrears_book, audit
 from .fees import FeeEstimate, fee_if_leaving
 from .lane_commands import release_after_payment
 from .ports import LiveStore
@@ -73,13 +76,25 @@ def order_description(lot: LotContext, plate: str) -> str:
     return f"停车费 {mask(plate)} {lot.name}".strip()
 
 
-def due(store: LiveStore, lot: LotContext, plate: Plate, at: datetime) -> FeeEstimate:
-    """What the stay of ``plate`` owes if it left at ``at`` (``fees.fee_if_leaving``)."""
-    return fee_if_leaving(store, lot, plate, at)
+def due(store: LiveStore, lot: LotContext, plate: Plate, at: datetime, *, owed_fen: int | None = None) -> FeeEstimate:
+    """What the stay of ``plate`` owes if it left at ``at`` (``fees.fee_if_leaving``), with the plate's
+    arrears as the lanes know them, or ``owed_fen`` read from the ledger; ``plan.arrears_fen`` is that part."""
+    return fee_if_leaving(store, lot, plate, at, arrears_fen=owed_fen)
 
 
 def _quote_json(estimate: FeeEstimate) -> dict[str, Any] | None:
     return estimate.plan.quote.as_json() if estimate.plan.quote is not None else None
+
+
+def journal(store: LiveStore, lot_id: int, kind: str, now: datetime, *, plate: str = "", **data: Any) -> None:
+    """Append a money event to the lot's journal (the stream the worker persists). The ledger row is
+    already in SQL: if Redis cannot be reached the event is logged and the booking stands."""
+    try:
+        store.journal(lot_id, kind, now, plate=plate, data=data)
+    except Exception as exc:
+        if not _is_unavailable(exc):
+            raise
+        log.warning("lot %s: %s not journaled, the live store is unreachable", lot_id, kind)
 
 
 def _session_uid(store: LiveStore, lot_id: int, plate: str) -> str:
@@ -94,7 +109,7 @@ def place_order(db: Session, store: LiveStore, provider: Provider, lot: LotConte
     """An order for what the stay owes now, placed with ``provider``; raises LedgerError or ProviderError."""
     if scene not in {"qr", "phone"}:
         raise LedgerError("scene", f"{scene!r} is not qr or phone")
-    estimate = due(store, lot, plate, at)
+    estimate = due(store, lot, plate, at, owed_fen=arrears_book.owed_fen(db, plate.text))
     amount = estimate.due_fen
     if amount <= 0:
         raise LedgerError("amount", "nothing is due: the car may leave")
@@ -111,6 +126,7 @@ def place_order(db: Session, store: LiveStore, provider: Provider, lot: LotConte
         uid=new_uid(), lot_id=lot.id, session_uid=session_uid, plate=plate.text, amount_fen=amount, method=method,
         status=PaymentStatus.PENDING, scene=via, operator_id=operator_id, shift_id=shift_id, lane_id=lane_id,
         quote=_quote_json(estimate), quote_at=at, created_at=at, expires_at=at + timedelta(minutes=minutes),
+        arrears_fen=estimate.plan.arrears_fen,
     )
     db.add(payment)
     db.commit()
@@ -127,6 +143,8 @@ def place_order(db: Session, store: LiveStore, provider: Provider, lot: LotConte
         raise
     payment.qr_payload, payment.pay_url, payment.provider_order_id = order.qr_payload, order.pay_url, order.provider_order_id
     db.commit()
+    journal(store, lot.id, "order_placed", at, plate=plate.text, payment=payment.uid, method=method.value, amount_fen=amount,
+            session=session_uid, lane=lane_id, via=via)
     return payment
 
 
@@ -153,10 +171,13 @@ def confirm(db: Session, store: LiveStore, payment_uid: str, *, method: str, amo
         db.rollback()
         db.refresh(payment)
         return Confirmation("duplicate", payment, settled=_settle_if_needed(db, store, payment, now))
+    paid_back = arrears_book.book(db, payment, now)
     audit.record(db, "payment.paid", operator_id=None, target=payment.uid, at=now, method=method, amount_fen=amount_fen,
-                 source=source, plate=mask(payment.plate))
+                 source=source, plate=mask(payment.plate), **({"arrears_fen": payment.arrears_fen} if payment.arrears_fen else {}))
     db.commit()
     db.refresh(payment)
+    if payment.arrears_fen:
+        arrears_book.publish(db, store, payment.plate, paid_back)
     return Confirmation("paid", payment, settled=settle(db, store, payment, now))
 
 
@@ -211,6 +232,7 @@ def expire_orders(db: Session, store: LiveStore, providers: dict[str, Provider],
 
 
 def _refuse(db: Session, payment: Payment | None, reason: str, now: datetime, **detail: Any) -> Confirmation:
+    """Refuse a confirmation: an audit row (and a journal event, by the caller's store), the ledger unchanged."""
     log.warning("payment %s refused: %s %s", payment.uid if payment else detail.get("order"), reason, detail)
     audit.record(db, "payment.refused", operator_id=None, target=payment.uid if payment else str(detail.get("order", "")),
                  at=now, reason=reason, **detail)
@@ -226,7 +248,7 @@ def take_cash(db: Session, store: LiveStore, lot: LotContext, plate: Plate, *, g
         raise LedgerError("given_fen", "the cash given must be a whole number of fen")
     if shift.status != ShiftStatus.OPEN or shift.lot_id != lot.id:
         raise LedgerError("shift", "cash is taken only in an open shift of this lot (开班 first)")
-    estimate = due(store, lot, plate, at)
+    estimate = due(store, lot, plate, at, owed_fen=arrears_book.owed_fen(db, plate.text))
     amount = estimate.due_fen
     if amount <= 0:
         raise LedgerError("amount", "nothing is due: the car may leave")
@@ -238,11 +260,17 @@ def take_cash(db: Session, store: LiveStore, lot: LotContext, plate: Plate, *, g
         uid=new_uid(), lot_id=lot.id, session_uid=_session_uid(store, lot.id, plate.text), plate=plate.text, amount_fen=amount,
         method=PaymentMethod.CASH, status=PaymentStatus.PAID, scene="booth", operator_id=shift.operator_id, shift_id=shift.id,
         lane_id=lane_id, quote=_quote_json(estimate), quote_at=at, cash_given_fen=given_fen, created_at=at, paid_at=at,
+        arrears_fen=estimate.plan.arrears_fen,
     )
     db.add(payment)
+    db.flush()
+    paid_back = arrears_book.book(db, payment, at)
     audit.record(db, "payment.cash", operator_id=shift.operator_id, target=payment.uid, at=at, amount_fen=amount,
-                 given_fen=given_fen, change_fen=given_fen - amount, plate=mask(plate.text), shift=shift.uid)
+                 given_fen=given_fen, change_fen=given_fen - amount, plate=mask(plate.text), shift=shift.uid,
+                 **({"arrears_fen": payment.arrears_fen} if payment.arrears_fen else {}))
     db.commit()
+    if payment.arrears_fen:
+        arrears_book.publish(db, store, payment.plate, paid_back)
     settle(db, store, payment, at, open_lane=open_lane)
     return payment, given_fen - amount
 
@@ -251,8 +279,10 @@ def settle(db: Session, store: LiveStore, payment: Payment, now: datetime, *, op
     """Tell the live store of a paid payment so the exit may open; idempotent by the payment's uid."""
     if payment.status != PaymentStatus.PAID or payment.purpose != "stay":
         return ""
+    if payment.amount_fen - payment.arrears_fen <= 0:
+        return _settle_arrears_only(db, store, payment, now, open_lane=open_lane)
     try:
-        result = store.pay(payment.lot_id, payment.plate, payment.amount_fen, payment.paid_at or now,
+        result = store.pay(payment.lot_id, payment.plate, payment.amount_fen - payment.arrears_fen, payment.paid_at or now,
                            method=payment.method.value, operator_id=payment.operator_id, payment_uid=payment.uid,
                            session_uid=payment.session_uid or "")
     except Exception as exc:  # Redis unreachable: reconcile replays it (settle_unsettled)
@@ -265,6 +295,9 @@ def settle(db: Session, store: LiveStore, payment: Payment, now: datetime, *, op
         # no_session / changed: the car left before the money arrived; the stay's totals take it from SQL.
         payment.settled_at = now
     db.commit()
+    if outcome in {"no_session", "changed"}:
+        journal(store, payment.lot_id, "paid_after_exit", now, plate=payment.plate, payment=payment.uid,
+                amount_fen=payment.amount_fen, method=payment.method.value, session=payment.session_uid)
     if outcome == "paid" and open_lane:
         # A car waiting at an exit for this payment: its lane decides again and opens (lane_commands).
         release_after_payment(store, payment.lot_id, payment.plate, payment.session_uid or "", now=now,  # type: ignore[arg-type]
@@ -273,6 +306,17 @@ def settle(db: Session, store: LiveStore, payment: Payment, now: datetime, *, op
         book_totals(db, payment.session_uid)
         db.commit()
     return outcome
+
+
+def _settle_arrears_only(db: Session, store: LiveStore, payment: Payment, now: datetime, *, open_lane: bool) -> str:
+    """A payment at an exit of arrears only (this stay owed nothing): the stay has nothing to settle; a car
+    held for the arrears is asked about again, and now goes."""
+    payment.settled_at = now
+    db.commit()
+    if open_lane:
+        release_after_payment(store, payment.lot_id, payment.plate, payment.session_uid or "", now=now,  # type: ignore[arg-type]
+                              payment_uid=payment.uid)
+    return "paid"
 
 
 def _settle_if_needed(db: Session, store: LiveStore, payment: Payment, now: datetime) -> str:

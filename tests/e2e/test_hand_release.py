@@ -46,8 +46,9 @@ def test_cash_taken_by_hand_opens_once_and_closes_the_stay(runtime, village, age
     lot = agent.lanes.lots()[village.community_lot_id]
     held_car(agent, clock)
     who = attendant(runtime)
-    with CometPoller(camera(agent, "VZ-HX-EAST-OUT", clock)) as out:
-        assert out.push_plate("粤B12345").open_gate is False
+    out = camera(agent, "VZ-HX-EAST-OUT", clock)
+    assert out.push_plate("粤B12345").open_gate is False  # pushed before the comet poller shares the camera's connection
+    with CometPoller(out):
         with runtime.sessions() as db:
             shifts.open_shift(db, operator_id=who, lot_id=lot.id, at=clock())
             lane = db.scalar(select(Lane).where(Lane.code == "east-out"))
@@ -61,8 +62,9 @@ def test_a_free_release_needs_a_listed_reason_and_is_a_discount(runtime, village
     lot = agent.lanes.lots()[village.community_lot_id]
     held_car(agent, clock)
     who = attendant(runtime)
-    with CometPoller(camera(agent, "VZ-HX-EAST-OUT", clock)) as out:
-        assert out.push_plate("粤B12345").open_gate is False
+    out = camera(agent, "VZ-HX-EAST-OUT", clock)
+    assert out.push_plate("粤B12345").open_gate is False  # pushed before the comet poller shares the camera's connection
+    with CometPoller(out):
         with runtime.sessions() as db:
             lane = db.scalar(select(Lane).where(Lane.code == "east-out"))
             with pytest.raises(HandReleaseError, match="reason: choose a reason from the list"):

@@ -38,9 +38,9 @@ def test_cash_taken_for_a_held_car_opens_its_exit_and_the_board_says_so(runtime,
     lot = agent.lanes.lots()[village.community_lot_id]
     assert camera(agent, "VZ-HX-EAST-IN", clock).push_plate("粤B12345").open_gate
     clock.advance(hours=3)
-    with CometPoller(camera(agent, "VZ-HX-EAST-OUT", clock)) as out:
-        held = out.push_plate("粤B12345")
-        assert held.open_gate is False
+    out = camera(agent, "VZ-HX-EAST-OUT", clock)
+    assert out.push_plate("粤B12345").open_gate is False  # pushed before the comet poller shares the camera's connection
+    with CometPoller(out):
         assert runtime.store.held.at_lane(lot.id, village.lane("east-out").id, clock())["due_fen"] == 1000
         shift = attendant_shift(runtime, lot.id, clock)
         with runtime.sessions() as db:
@@ -67,8 +67,9 @@ def test_the_lane_refuses_to_open_for_a_car_it_no_longer_holds(runtime, village,
     assert camera(agent, "VZ-HX-EAST-IN", clock).push_plate("粤B12345").open_gate
     assert camera(agent, "VZ-HX-EAST-IN", clock).push_plate("粤B67890").open_gate
     clock.advance(hours=3)
-    with CometPoller(camera(agent, "VZ-HX-EAST-OUT", clock)) as out:
-        assert out.push_plate("粤B12345").open_gate is False
+    out = camera(agent, "VZ-HX-EAST-OUT", clock)
+    assert out.push_plate("粤B12345").open_gate is False  # pushed before the comet poller shares the camera's connection
+    with CometPoller(out):
         session = runtime.store.open_session(lot.id, "粤B12345")["uid"]
         assert out.push_plate("粤B67890").open_gate is False  # another car now waits at the barrier
         command = lane_commands.LaneCommand("c1", lot.id, lane.id, "release", "", "payment p1", None, clock().isoformat(),
