@@ -1,14 +1,16 @@
 """The entry decision, as a pure function over a snapshot of facts.
 
 Order: blacklist → whitelist → a pass for this zone (and its daily window) → a shared-parking right →
-a registered visitor → a temporary vehicle. The result is an ``EntryPlan``: the ordered claims the
+a registered visitor → a temporary vehicle. A plate that owes money from earlier stays (欠费, in any
+lot) is then refused or admitted with the amount shown, as the lot's ``arrears_entry`` says; whitelisted
+cars are never asked. The result is an ``EntryPlan``: the ordered claims the
 occupancy core tries atomically (the first that fits wins), or a refusal, and the notice the lane shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,6 +60,7 @@ class EntryFacts:
     visitors: tuple[VisitorFact, ...] = ()
     # Zones inside ``zone_id`` (lot-in-lot): a pass for an inner zone also opens the outer gate.
     inner_zones: frozenset[int] = frozenset()
+    arrears_fen: int = 0  # what the plate owes from earlier stays, in any lot of the operator
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class EntryPlan:
     refusal: str | None = None
     notice: str = ""
     pass_id: int | None = None
+    arrears_fen: int = 0  # owed from earlier stays: shown at the entry, asked at the exit
 
     @property
     def refused(self) -> bool:
@@ -83,6 +87,20 @@ def no_shared_right(facts: EntryFacts) -> SharedRight | None:
 
 
 def decide_entry(facts: EntryFacts, shared_right: SharedRightLookup = no_shared_right) -> EntryPlan:
+    return _with_arrears(facts, _decide(facts, shared_right))
+
+
+def _with_arrears(facts: EntryFacts, plan: EntryPlan) -> EntryPlan:
+    """A plate that owes (欠费): refused until it pays, or admitted with the amount shown (``arrears_entry``)."""
+    if facts.arrears_fen <= 0 or plan.vehicle_class in {"blacklist", "whitelist"}:
+        return plan
+    if not plan.refused and facts.policy.arrears_entry == "refuse":
+        return EntryPlan(plan.vehicle_class, (), refusal="arrears", notice=plan.notice, pass_id=plan.pass_id,
+                         arrears_fen=facts.arrears_fen)
+    return replace(plan, arrears_fen=facts.arrears_fen)
+
+
+def _decide(facts: EntryFacts, shared_right: SharedRightLookup) -> EntryPlan:
     active = [entry for entry in facts.lists if entry.active(facts.now)]
     blacklisted = next((e for e in active if e.kind == "blacklist"), None)
     if blacklisted is not None:

@@ -1,7 +1,9 @@
 """The exit decision, as a pure function over a snapshot of facts.
 
 Order: an open session (found exactly or tolerantly by the caller) → whitelist or a pass that covers the
-stay → paid within the grace period → a fee due, held with the amount shown. A car with no entry record
+stay → paid within the grace period → a fee due, held with the amount shown. A plate that owes money from
+earlier stays (欠费) is asked for it here together with this stay's fee (whitelisted cars excepted): the
+due includes it and ``arrears_fen`` says how much of the due it is. A car with no entry record
 follows the lot's setting: held for an attendant, or charged the flat fee. The fee is the tariff
 engine's quote (``parking.tariffs``), so the lane, the console and the API all show the same amount.
 
@@ -44,22 +46,29 @@ class ExitFacts:
     calendar: WorkdayCalendar | None = None
     inner_zones: frozenset[int] = frozenset()  # zones inside the session's zone (lot-in-lot)
     campaigns: tuple[CampaignFact, ...] = ()  # the lot's campaigns; those covering the entry apply
+    arrears_fen: int = 0  # what the plate owes from earlier stays, in any lot of the operator
 
 
 @dataclass(frozen=True)
 class ExitPlan:
     release: bool
     reason: str  # whitelist | pass | free | paid | no_tariff | fee_due | no_entry_record | no_entry_fee | needs_staff
-    due_fen: int = 0
-    fee_fen: int = 0
+    due_fen: int = 0  # everything asked at the gate: this stay's fee still unpaid, plus ``arrears_fen``
+    fee_fen: int = 0  # this stay's fee (paid and due), never the arrears
     vehicle_class: str = "temporary"
     quote: Quote | None = None
     entry_at: datetime | None = None
+    arrears_fen: int = 0  # the part of ``due_fen`` owed from earlier stays
     discounts: tuple[Discount, ...] = ()  # what each coupon and campaign took off this stay (parking.discounts)
 
     @property
     def discount_fen(self) -> int:
         return sum(d.amount_fen for d in self.discounts)
+
+    @property
+    def stay_due_fen(self) -> int:
+        """What this stay itself still owes."""
+        return self.due_fen - self.arrears_fen
 
 
 def tariff_vehicle(plate: Plate, tariff: Tariff) -> tuple[str, frozenset[str]]:
@@ -70,6 +79,16 @@ def tariff_vehicle(plate: Plate, tariff: Tariff) -> tuple[str, frozenset[str]]:
 
 
 def decide_exit(facts: ExitFacts) -> ExitPlan:
+    plan = _decide(facts)
+    if facts.arrears_fen <= 0 or facts.session is None or plan.reason in {"whitelist", "needs_staff"}:
+        return plan
+    # The arrears are asked with this stay's fee, even of a car that owes nothing for this stay.
+    return ExitPlan(False, "fee_due", due_fen=plan.due_fen + facts.arrears_fen, fee_fen=plan.fee_fen,
+                    vehicle_class=plan.vehicle_class, quote=plan.quote, entry_at=plan.entry_at, arrears_fen=facts.arrears_fen,
+                    discounts=plan.discounts)
+
+
+def _decide(facts: ExitFacts) -> ExitPlan:
     session = facts.session
     if session is None:
         return _no_entry_record(facts)

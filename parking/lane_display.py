@@ -62,17 +62,29 @@ _REFUSALS = {
     "not_allowed": ("禁止通行", "禁止通行"),
 }
 
-ENTRY_OUTCOMES = frozenset({"admitted", *_REFUSALS})
+ENTRY_OUTCOMES = frozenset({"admitted", "arrears", *_REFUSALS})
 
 
-def entry_decision(outcome: str, plate: str, notice: str = "", detail: Mapping[str, Any] | None = None) -> LaneDecision:
+def arrears_notice(fen: int) -> str:
+    """What a board says of a plate that still owes money from earlier stays (欠费): ``欠费10元``."""
+    return f"欠费{format_yuan(fen)}"
+
+
+def entry_decision(outcome: str, plate: str, notice: str = "", detail: Mapping[str, Any] | None = None, *,
+                   arrears_fen: int = 0) -> LaneDecision:
     """``outcome`` is the core's (admitted, full, …) or the plan's refusal; ``notice`` the plan's
-    line for this car (e.g. ``月租车 剩余5天 请续费``)."""
+    line for this car (e.g. ``月租车 剩余5天 请续费``); ``arrears_fen`` what the plate owes from earlier
+    stays, shown when it is admitted all the same, and the reason of the refusal ``arrears``."""
     detail = dict(detail or {})
+    owed = arrears_notice(arrears_fen) if arrears_fen > 0 else ""
     if outcome == "admitted":
-        lines = (plate, notice, "欢迎光临") if notice else (plate, "欢迎光临")
-        voice = f"{plate},{notice.replace(' ', ',')},欢迎光临" if "续费" in notice else f"{plate},欢迎光临"
-        return LaneDecision(True, outcome, lines, voice, plate, detail)
+        lines = tuple(t for t in (plate, notice, owed, "欢迎光临") if t)
+        said = [plate, notice.replace(" ", ",") if "续费" in notice else "", owed, "欢迎光临"]
+        return LaneDecision(True, outcome, lines, ",".join(t for t in said if t), plate, detail)
+    if outcome == "arrears":
+        if not owed:
+            raise ValueError("an entry refused for arrears needs the amount owed")
+        return LaneDecision(False, outcome, (plate, f"{owed} 请缴费后入场"), f"{plate},{owed},请缴费后入场", plate, detail)
     if outcome not in _REFUSALS:
         raise ValueError(f"unknown entry outcome {outcome!r}")
     line, voice = _REFUSALS[outcome]
@@ -80,7 +92,8 @@ def entry_decision(outcome: str, plate: str, notice: str = "", detail: Mapping[s
 
 
 def exit_decision(outcome: str, plate: str, stay: timedelta | None = None, *, due_fen: int = 0,
-                  detail: Mapping[str, Any] | None = None) -> LaneDecision:
+                  detail: Mapping[str, Any] | None = None, arrears_fen: int = 0) -> LaneDecision:
+    """``due_fen`` is everything asked at the gate; ``arrears_fen`` the part of it owed from earlier stays."""
     detail = dict(detail or {})
     stayed = f"停车{format_duration(stay)}" if stay is not None else ""
     if outcome == "released":
@@ -88,6 +101,10 @@ def exit_decision(outcome: str, plate: str, stay: timedelta | None = None, *, du
         return LaneDecision(True, outcome, lines, f"{plate},一路顺风", plate, detail)
     if outcome == "fee_due":
         amount = format_yuan(due_fen)
+        if arrears_fen > 0:
+            line = f"请缴费{amount}(含{arrears_notice(arrears_fen)})"
+            return LaneDecision(False, outcome, tuple(t for t in (plate, stayed, line) if t),
+                                f"{plate},请缴费{amount},含{arrears_notice(arrears_fen)}", plate, detail)
         return LaneDecision(False, outcome, tuple(t for t in (plate, stayed, f"请缴费{amount}") if t), f"{plate},请缴费{amount}", plate, detail)
     if outcome == "no_entry_fee":
         amount = format_yuan(due_fen)

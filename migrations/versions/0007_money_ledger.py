@@ -1,7 +1,8 @@
 """money ledger
 
 Payments become a ledger (status, the quote settled, shift, provider order and transaction ids, refunds),
-with refunds, stay adjustments (discounts), arrears, shifts, merchants, coupons and campaigns. Existing
+with refunds, stay adjustments (discounts), arrears, shifts, merchants, coupons and campaigns, and the
+daily reconciliation of each payment platform's bill with the ledger. Existing
 payments were all paid: they keep their time as the time they were created. Existing stays had no
 discounts or arrears.
 
@@ -135,6 +136,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_arrears_lot_id'), ['lot_id'], unique=False)
         batch_op.create_index('ix_arrears_plate_status', ['plate', 'status'], unique=False)
 
+    op.create_table('arrears_payment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('arrears_id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_arrears_payment_amount_positive')),
+    sa.ForeignKeyConstraint(['arrears_id'], ['arrears.id'], name=op.f('fk_arrears_payment_arrears_id_arrears'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_arrears_payment_payment_id_payment'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_arrears_payment')),
+    sa.UniqueConstraint('arrears_id', 'payment_id', name='uq_arrears_payment_arrears_payment')
+    )
+    with op.batch_alter_table('arrears_payment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_arrears_payment_arrears_id'), ['arrears_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_arrears_payment_payment_id'), ['payment_id'], unique=False)
+
     op.create_table('stay_adjustment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uid', sa.String(length=40), nullable=False),
@@ -210,6 +227,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('transaction_id', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('payer', sa.String(length=64), nullable=False, server_default=sa.text("''")))
         batch_op.add_column(sa.Column('refunded_fen', sa.Integer(), nullable=False, server_default=sa.text("'0'")))
+        batch_op.add_column(sa.Column('arrears_fen', sa.Integer(), nullable=False, server_default=sa.text("'0'")))
         batch_op.add_column(sa.Column('created_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
@@ -221,8 +239,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index('ix_payment_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_unique_constraint('uq_payment_method_transaction', ['method', 'transaction_id'])
+        batch_op.create_check_constraint('ck_payment_arrears_within_amount', 'arrears_fen >= 0 AND arrears_fen <= amount_fen')
         batch_op.create_foreign_key(batch_op.f('fk_payment_lane_id_lane'), 'lane', ['lane_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_payment_shift_id_shift'), 'shift', ['shift_id'], ['id'], ondelete='RESTRICT')
+
+    op.create_table('bill_reconciliation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('method', sa.Enum('cash', 'wechat', 'alipay', 'coupon', 'prepaid', 'qr', 'waived', name='payment_method', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('clean', 'differences', 'failed', name='reconciliation_status', native_enum=False, length=16), nullable=False),
+    sa.Column('bill_payments', sa.Integer(), nullable=False),
+    sa.Column('bill_payment_fen', sa.Integer(), nullable=False),
+    sa.Column('bill_refunds', sa.Integer(), nullable=False),
+    sa.Column('bill_refund_fen', sa.Integer(), nullable=False),
+    sa.Column('ledger_payments', sa.Integer(), nullable=False),
+    sa.Column('ledger_payment_fen', sa.Integer(), nullable=False),
+    sa.Column('ledger_refunds', sa.Integer(), nullable=False),
+    sa.Column('ledger_refund_fen', sa.Integer(), nullable=False),
+    sa.Column('differences', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('error', sa.String(length=500), nullable=False),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bill_reconciliation')),
+    sa.UniqueConstraint('day', 'method', name=op.f('uq_bill_reconciliation_day'))
+    )
 
     payment = sa.table("payment", sa.column("created_at", sa.DateTime(timezone=True)), sa.column("paid_at", sa.DateTime(timezone=True)))
     op.execute(payment.update().values(created_at=payment.c.paid_at))
@@ -231,10 +270,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('arrears_payment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_arrears_payment_payment_id'))
+        batch_op.drop_index(batch_op.f('ix_arrears_payment_arrears_id'))
+
+    op.drop_table('arrears_payment')
+    op.drop_table('bill_reconciliation')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_payment_shift_id_shift'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_payment_lane_id_lane'), type_='foreignkey')
         batch_op.drop_constraint('uq_payment_method_transaction', type_='unique')
+        batch_op.drop_constraint('ck_payment_arrears_within_amount', type_='check')
         batch_op.drop_index('ix_payment_status_created')
         batch_op.drop_index(batch_op.f('ix_payment_shift_id'))
         batch_op.drop_index('ix_payment_lot_paid_at')
@@ -248,6 +294,7 @@ def downgrade() -> None:
         batch_op.drop_column('expires_at')
         batch_op.drop_column('created_at')
         batch_op.drop_column('refunded_fen')
+        batch_op.drop_column('arrears_fen')
         batch_op.drop_column('payer')
         batch_op.drop_column('transaction_id')
         batch_op.drop_column('provider_order_id')

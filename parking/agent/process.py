@@ -103,7 +103,7 @@ class Agent:
         (or SQL) is still unreachable; the lanes then keep deciding offline."""
         try:
             version = self.runtime.store.config.version()  # read first: a change made during the reload is seen next time
-            self.offline.upload(self.runtime.store)
+            self.offline.upload(self.runtime.store, self.lanes.lots())
             self.lanes.reload()
             self.devices.bind(self.lanes.all().values())
             self.cameras.bind()

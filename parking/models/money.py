@@ -1,17 +1,20 @@
-"""The ledger: payments, refunds, discounts, arrears, shifts, merchants' coupons and campaigns.
+"""The ledger: payments, refunds, discounts, arrears, shifts, merchants' coupons and campaigns, and the
+daily comparison of each payment platform's bill with it (``BillReconciliation``).
 
 Every amount is integer fen. For every stay that has ended the identity
 
     ParkingSession.fee_fen == paid (payments paid, less refunds) + discounts + arrears
 
 holds, where a refund is booked twice: it lowers what was paid and adds a ``refund`` adjustment, so the
-fee of the stay (what it was priced at) never changes after the car left. ``parking.services.ledger`` is
+fee of the stay (what it was priced at) never changes after the car left. Arrears count what is still
+owed: paying them back (``ArrearsPayment``) moves fen from arrears to paid, a waiver moves them to
+discounts (a ``waiver`` adjustment). ``parking.services.ledger`` is
 the only writer of these tables.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, str_enum, utcnow
+from .base import Base, JSONDocument, str_enum, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -56,6 +59,7 @@ class Payment(Base):
     __table_args__ = (
         CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
         CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refunded_within_amount"),
+        CheckConstraint("arrears_fen >= 0 AND arrears_fen <= amount_fen", name="arrears_within_amount"),
         UniqueConstraint("method", "transaction_id", name="uq_payment_method_transaction"),
         Index("ix_payment_lot_paid_at", "lot_id", "paid_at"),
         Index("ix_payment_status_created", "status", "created_at"),
@@ -83,6 +87,9 @@ class Payment(Base):
     payer: Mapped[str] = mapped_column(String(64), default="")  # masked
     reference: Mapped[str] = mapped_column(String(100), default="")
     refunded_fen: Mapped[int] = mapped_column(default=0)
+    # The part of the amount that pays back arrears of the plate (the rest is the stay's); once paid, what
+    # was booked to ``ArrearsPayment`` rows (``parking.services.arrears_book``).
+    arrears_fen: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     paid_at: Mapped[datetime | None]
@@ -173,6 +180,21 @@ class Arrears(Base):
     shift_id: Mapped[int | None] = mapped_column(ForeignKey("shift.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_at: Mapped[datetime | None]
+
+
+class ArrearsPayment(Base):
+    """The part of one payment that paid back one arrears row: each fen of a payment is booked once."""
+
+    __tablename__ = "arrears_payment"
+    __table_args__ = (
+        UniqueConstraint("arrears_id", "payment_id", name="uq_arrears_payment_arrears_payment"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrears_id: Mapped[int] = mapped_column(ForeignKey("arrears.id", ondelete="RESTRICT"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id", ondelete="RESTRICT"), index=True)
+    amount_fen: Mapped[int]
+    at: Mapped[datetime]
 
 
 class ShiftStatus(StrEnum):
@@ -283,10 +305,45 @@ class StayTotals:
 
 
 def stay_totals(db: "Session", session_uid: str) -> StayTotals:
-    """What the ledger holds for one stay: paid (less refunds), discounts and arrears."""
-    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount_fen - Payment.refunded_fen), 0)).where(
+    """What the ledger holds for one stay: paid (its part of payments, and its arrears paid back, less
+    refunds), discounts (refunds and waivers included) and arrears still owed."""
+    paid = db.scalar(select(func.coalesce(func.sum(Payment.amount_fen - Payment.arrears_fen), 0)).where(
         Payment.session_uid == session_uid, Payment.purpose == "stay",
         Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED])))
+    paid_back = db.scalar(select(func.coalesce(func.sum(Arrears.paid_fen), 0)).where(Arrears.session_uid == session_uid))
+    refunded = db.scalar(select(func.coalesce(func.sum(StayAdjustment.amount_fen), 0)).where(
+        StayAdjustment.session_uid == session_uid, StayAdjustment.kind == AdjustmentKind.REFUND))
     discount = db.scalar(select(func.coalesce(func.sum(StayAdjustment.amount_fen), 0)).where(StayAdjustment.session_uid == session_uid))
-    arrears = db.scalar(select(func.coalesce(func.sum(Arrears.amount_fen), 0)).where(Arrears.session_uid == session_uid))
-    return StayTotals(int(paid or 0), int(discount or 0), int(arrears or 0))
+    arrears = db.scalar(select(func.coalesce(func.sum(Arrears.amount_fen - Arrears.paid_fen), 0)).where(
+        Arrears.session_uid == session_uid, Arrears.status == ArrearsStatus.OPEN))
+    return StayTotals(int(paid or 0) + int(paid_back or 0) - int(refunded or 0), int(discount or 0), int(arrears or 0))
+
+
+class ReconciliationStatus(StrEnum):
+    CLEAN = "clean"  # the bill and the ledger agree
+    DIFFERENCES = "differences"
+    FAILED = "failed"  # the bill could not be had (``error`` says why); tried again later
+
+
+class BillReconciliation(Base):
+    """A payment platform's bill of one day compared with the ledger (对账), one row per day and method,
+    replaced when the day is compared again. ``differences`` lists every line that does not agree
+    (``parking.services.reconciliation``)."""
+
+    __tablename__ = "bill_reconciliation"
+    __table_args__ = (UniqueConstraint("day", "method"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    status: Mapped[ReconciliationStatus] = mapped_column(str_enum(ReconciliationStatus, "reconciliation_status"))
+    bill_payments: Mapped[int] = mapped_column(default=0)
+    bill_payment_fen: Mapped[int] = mapped_column(default=0)
+    bill_refunds: Mapped[int] = mapped_column(default=0)
+    bill_refund_fen: Mapped[int] = mapped_column(default=0)
+    ledger_payments: Mapped[int] = mapped_column(default=0)
+    ledger_payment_fen: Mapped[int] = mapped_column(default=0)
+    ledger_refunds: Mapped[int] = mapped_column(default=0)
+    ledger_refund_fen: Mapped[int] = mapped_column(default=0)
+    differences: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    checked_at: Mapped[datetime]

@@ -43,6 +43,10 @@ class LotKeys:
         return f"{self.tag}:visitors"
 
     @property
+    def arrears(self) -> str:
+        return f"{self.tag}:arrears"
+
+    @property
     def events(self) -> str:
         return f"{self.tag}:events"
 

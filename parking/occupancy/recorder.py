@@ -4,7 +4,8 @@ The recorder reads with a consumer group, writes each event and its effect (a se
 in one SQL transaction, and acknowledges the stream entry only after the commit. A crash between commit
 and acknowledgement re-delivers the entry; the unique ``event_uid`` of ``lot_event`` turns the second
 write into a no-op. On start it first drains its own pending entries, so nothing read before a crash is
-left behind.
+left behind. An exit a lane decided offline with a fee left unpaid (``arrears_fen`` in the exit, see
+``parking.agent.offline``) becomes arrears on the plate here, once per stay.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus, stay_totals
+from ..models import Arrears, LotEvent, ParkingSession, Payment, PaymentMethod, SessionStatus, stay_totals, utcnow
 from .events import lane_of
 from .keys import RECORDER_GROUP, LotKeys
 from .stay_discounts import book_exit_discounts
-from .store import from_ms
+from .store import from_ms, new_uid
 
 log = logging.getLogger(__name__)
+
+OFFLINE_ARREARS_REASON = "脱机放行未缴费"  # the reason an offline exit's unpaid fee is owed
 
 
 @dataclass
@@ -195,10 +198,20 @@ def _exited(db: Session, lot_id: int, event: LotEvent, data: dict[str, Any]) -> 
     row.fee_fen = int(x.get("fee_fen", 0))
     row.paid_fen = int(s.get("paid_fen", x.get("paid_fen", 0)))
     book_exit_discounts(db, lot_id, row, x, row.exit_at)  # coupons and campaigns: StayAdjustment rows, once
+    if x.get("reason") == "offline_arrears" and int(x.get("arrears_fen", 0)) > 0:
+        _offline_arrears(db, lot_id, row, int(x["arrears_fen"]), x.get("lane"))
     db.flush()
     totals = stay_totals(db, row.uid)  # the ledger's word, where it has booked money for the stay
     if totals.paid_fen or totals.discount_fen or totals.arrears_fen:
         row.paid_fen, row.discount_fen, row.arrears_fen = totals.paid_fen, totals.discount_fen, totals.arrears_fen
+
+
+def _offline_arrears(db: Session, lot_id: int, row: ParkingSession, amount_fen: int, lane_id: int | None) -> None:
+    """The fee of a car the lane let out offline without paying, owed on its plate (once per stay)."""
+    if db.scalar(select(Arrears.id).where(Arrears.session_uid == row.uid)) is not None:
+        return
+    db.add(Arrears(uid=new_uid(), lot_id=lot_id, plate=row.plate, session_uid=row.uid, amount_fen=amount_fen,
+                   reason=OFFLINE_ARREARS_REASON, lane_id=lane_id, created_at=row.exit_at or utcnow()))
 
 
 def _session_row(db: Session, lot_id: int, event: LotEvent, session: dict[str, Any]) -> ParkingSession:

@@ -41,7 +41,9 @@ class FeeEstimate:
         return self.plan.due_fen
 
 
-def fee_if_leaving(store: LiveStore, lot: LotContext, plate: Plate, at: datetime) -> FeeEstimate:
+def fee_if_leaving(store: LiveStore, lot: LotContext, plate: Plate, at: datetime, *, arrears_fen: int | None = None) -> FeeEstimate:
+    """What the gate would ask at ``at``, arrears from earlier stays included: as the lanes know them, or
+    ``arrears_fen`` when the caller read them from the ledger."""
     facts = store.facts.for_plate(lot.id, plate.text, with_session=True)
     if facts.session is None:
         raise NotParkedError(f"plate {plate.text} is not parked in lot {lot.name or lot.id}")
@@ -52,5 +54,6 @@ def fee_if_leaving(store: LiveStore, lot: LotContext, plate: Plate, at: datetime
     plan = decide_exit(ExitFacts(
         plate=plate, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
         tariff=lot.tariff, calendar=lot.calendar, inner_zones=lot.inner_zones(int(session["zone"])), campaigns=lot.campaigns,
+        arrears_fen=facts.arrears_fen if arrears_fen is None else arrears_fen,
     ))
     return FeeEstimate(plate.text, lot.id, entry_at, at, plan)

@@ -98,12 +98,13 @@ def release_held(store: LiveStore, lane: LaneRef, plate: str, now: datetime, *, 
     return _exit(store, lane, parsed, read, now, now)
 
 
-def _plan(store: LiveStore, lane: LaneRef, plate: Plate, at: datetime, zone_id: int) -> EntryPlan:
+def _plan(store: LiveStore, lane: LaneRef, plate: Plate, at: datetime, zone_id: int, *, outer: bool = True) -> EntryPlan:
     lot = _lot(lane)
     facts = store.facts.for_plate(lane.lot_id, plate.text)
     return decide_entry(EntryFacts(
         plate=plate, zone_id=zone_id, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists,
         passes=facts.passes, visitors=facts.visitors, inner_zones=lot.inner_zones(zone_id),
+        arrears_fen=facts.arrears_fen if outer else 0,  # arrears are for the gate into the lot, not an inner one
     ))
 
 
@@ -117,8 +118,9 @@ def _entry(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: d
     plan = _plan(store, lane, plate, at, zone_id)
     if plan.refused:
         store.journal(lane.lot_id, "entry_refused", at, plate=plate.text,
-                      data={"lane": lane.id, "reason": plan.refusal, "class": plan.vehicle_class, "notice": plan.notice, "read": read.event_id})
-        return entry_decision(plan.refusal or "not_allowed", plate.text, plan.notice)
+                      data={"lane": lane.id, "reason": plan.refusal, "class": plan.vehicle_class, "notice": plan.notice, "read": read.event_id,
+                            **({"arrears_fen": plan.arrears_fen} if plan.arrears_fen else {})})
+        return entry_decision(plan.refusal or "not_allowed", plate.text, plan.notice, arrears_fen=plan.arrears_fen)
     result = store.admit(
         lane.lot_id, zone_id, plate.text, at, lane_id=lane.id, claims=plan.claims, on_open=plan.on_open,
         session={"color": plate.color.value, "kind": plate.kind.value, "offline": read.offline},
@@ -126,7 +128,7 @@ def _entry(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: d
     )
     outcome = result.effective
     detail = {"duplicate": result.duplicate, "event": result.event_uid, "class": plan.vehicle_class}
-    return entry_decision(_refusal(lane, plan, outcome), plate.text, plan.notice, detail)
+    return entry_decision(_refusal(lane, plan, outcome), plate.text, plan.notice, detail, arrears_fen=plan.arrears_fen)
 
 
 def _exit(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: datetime, now: datetime) -> LaneDecision:
@@ -151,22 +153,23 @@ def _exit(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: da
     plan = decide_exit(ExitFacts(
         plate=matched, session=session, now=at, tz=lot.tz, policy=lot.policy, lists=facts.lists, passes=facts.passes,
         tariff=lot.tariff, calendar=lot.calendar, campaigns=lot.campaigns,
-        inner_zones=lot.inner_zones(int(session["zone"])) if session else frozenset(),
+        inner_zones=lot.inner_zones(int(session["zone"])) if session else frozenset(), arrears_fen=facts.arrears_fen,
     ))
     stay = max(timedelta(0), at - plan.entry_at) if plan.entry_at else None
     limit = lot.policy.max_fee_fen
-    if limit and plan.due_fen > limit:
+    if limit and plan.stay_due_fen > limit:
         return _hold(store, lane, read, "fee_needs_confirmation", now, matched.text, due_fen=plan.due_fen, limit_fen=limit,
                      session=session.get("uid") if session else None)
     if not plan.release:
         store.journal(lane.lot_id, "exit_held", now, plate=matched.text, data={
             "lane": lane.id, "reason": plan.reason, "due_fen": plan.due_fen, "session": session.get("uid") if session else None,
-            "read": read.event_id, **match_info,
+            "read": read.event_id, **match_info, **({"arrears_fen": plan.arrears_fen} if plan.arrears_fen else {}),
         })
         # The lane card, the exit QR page and the ledger (open once paid) find the car here.
         store.held.hold(lane.lot_id, lane.id, plate=matched.text, session=session.get("uid") if session else None,
                         due_fen=plan.due_fen, reason=plan.reason, at=at, read=read.event_id)
-        return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info})
+        return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info},
+                             arrears_fen=plan.arrears_fen)
     exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen - plan.discount_fen, "reason": plan.reason, "offline": read.offline, **match_info}
     if plan.discounts:  # booked once per coupon and campaign when the exit reaches SQL (occupancy.stay_discounts)
         exit_info["discounts"] = [d.as_json() for d in plan.discounts]
@@ -189,7 +192,7 @@ def _inner_gate(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, 
     into_inner = lane.direction == "entry"
     target = lane.zone_id if into_inner else lane.parent_zone_id
     assert target is not None
-    plan = _plan(store, lane, plate, at, target)
+    plan = _plan(store, lane, plate, at, target, outer=False)
     if plan.refused:
         store.journal(lane.lot_id, "move_refused", at, plate=plate.text, data={"lane": lane.id, "reason": plan.refusal})
         return entry_decision(plan.refusal or "not_allowed", plate.text, plan.notice)

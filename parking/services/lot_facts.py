@@ -3,8 +3,10 @@
 ``refresh`` rebuilds a lot's cache (passes with their plates, the lot's and the global whitelist and
 blacklist entries, the visitors that can still matter) from SQL; a suspended pass, and one ended within
 the last month, stay in it marked (``suspended_at``, ``ended_at``), so the lane admits nobody on them and
-says why. The cache itself, and reading one plate's facts in one round trip, is ``OccupancyStore.facts``
-(``parking.occupancy.facts``).
+says why. Every lot also learns what each plate owes from earlier stays in any lot of the operator
+(open arrears, 欠费), so that an entry can show or refuse it and an exit ask for it without SQL;
+``publish_owed`` tells every lot at once when one plate's arrears change. The cache itself, and reading
+one plate's facts in one round trip, is ``OccupancyStore.facts`` (``parking.occupancy.facts``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import ListEntry, ParkingPass, Visitor
+from ..models import Arrears, ArrearsStatus, ListEntry, Lot, ParkingPass, Visitor
 from ..occupancy import OccupancyStore
+from ..occupancy.facts import owed_docs
 from ..passes import PassFact
 from ..policy import LotPolicy
 
@@ -55,5 +58,22 @@ def refresh(db: Session, store: OccupancyStore, lot_id: int, policy: LotPolicy, 
     visitors: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for v in db.scalars(select(Visitor).where(Visitor.lot_id == lot_id, Visitor.valid_until > now).order_by(Visitor.id)):
         visitors[v.plate].append({"host": v.host, "valid_from": v.valid_from.isoformat(), "valid_until": v.valid_until.isoformat()})
-    store.facts.replace(lot_id, {"passes": passes, "lists": lists, "visitors": visitors})
-    return {"passes": len(passes), "lists": len(lists), "visitors": len(visitors)}
+    arrears = {plate: owed_docs(owed, count) for plate, (owed, count) in owed_by_plate(db).items()}
+    store.facts.replace(lot_id, {"passes": passes, "lists": lists, "visitors": visitors, "arrears": arrears})
+    return {"passes": len(passes), "lists": len(lists), "visitors": len(visitors), "arrears": len(arrears)}
+
+
+def owed_by_plate(db: Session, plate: str | None = None) -> dict[str, tuple[int, int]]:
+    """plate -> (fen owed, open arrears) over every lot: what is left of each open arrears row."""
+    query = (select(Arrears.plate, func.sum(Arrears.amount_fen - Arrears.paid_fen), func.count())
+             .where(Arrears.status == ArrearsStatus.OPEN).group_by(Arrears.plate))
+    if plate is not None:
+        query = query.where(Arrears.plate == plate)
+    return {p: (int(owed or 0), int(n)) for p, owed, n in db.execute(query) if owed}
+
+
+def publish_owed(db: Session, store: OccupancyStore, plate: str) -> int:
+    """Tell every lot what ``plate`` owes now (after arrears were recorded, paid back or waived); returns it."""
+    owed, count = owed_by_plate(db, plate).get(plate, (0, 0))
+    store.facts.set_owed(db.scalars(select(Lot.id).order_by(Lot.id)).all(), plate, owed, count)
+    return owed

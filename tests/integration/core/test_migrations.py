@@ -16,9 +16,9 @@ TABLES = {
     "alembic_version", "audit_event", "calendar_override", "device", "device_event", "lane", "list_entry", "lot",
     "lot_event", "operator", "parking_session", "pass", "pass_plate", "payment", "site", "tariff", "vehicle",
     "visitor", "zone", "zone_pool", "api_token", "operator_site", "pass_product",
-    "arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment",
+    "arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment", "bill_reconciliation", "arrears_payment",
 }
-MONEY = {"arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment"}
+MONEY = {"arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment", "bill_reconciliation", "arrears_payment"}
 
 
 def tables(url: str) -> set[str]:
