@@ -39,7 +39,7 @@ def settle_payments(runtime: Runtime, providers: Mapping[str, Provider], now: da
     about, then booked or closed), then ``ledger.settle_unsettled``. Returns the counts of both."""
     with runtime.sessions() as db:
         counts = ledger.expire_orders(db, runtime.store, dict(providers), now)
-        counts["settled"] = ledger.settle_unsettled(db, runtime.store, now)
+        counts["settled"] = len(ledger.settle_unsettled(db, runtime.store, now))
     return counts
 
 

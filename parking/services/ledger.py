@@ -290,7 +290,7 @@ def settle(db: Session, store: LiveStore, payment: Payment, now: datetime, *, op
             raise
         log.warning("payment %s booked; the live store is unreachable, it will be settled later", payment.uid)
         return "unavailable"
-    outcome = result.effective
+    outcome = result.outcome  # "duplicate": the store already counted this payment uid
     if outcome in {"paid", "duplicate", "no_session", "changed"}:
         # no_session / changed: the car left before the money arrived; the stay's totals take it from SQL.
         payment.settled_at = now
@@ -329,16 +329,16 @@ def _is_unavailable(exc: Exception) -> bool:
     return isinstance(exc, REDIS_UNAVAILABLE)
 
 
-def settle_unsettled(db: Session, store: LiveStore, now: datetime, *, lot_id: int | None = None) -> int:
-    """Replay into the live store every paid payment it has not acknowledged; returns how many."""
+def settle_unsettled(db: Session, store: LiveStore, now: datetime, *, lot_id: int | None = None) -> list[str]:
+    """Replay into the live store every paid payment it has not acknowledged; returns their uids."""
     query = select(Payment).where(Payment.status == PaymentStatus.PAID, Payment.settled_at.is_(None), Payment.purpose == "stay")
     if lot_id is not None:
         query = query.where(Payment.lot_id == lot_id)
-    count = 0
+    settled = []
     for payment in db.scalars(query.order_by(Payment.id)).all():
         if settle(db, store, payment, now) not in {"", "unavailable"}:
-            count += 1
-    return count
+            settled.append(payment.uid)
+    return settled
 
 
 def book_totals(db: Session, session_uid: str) -> StayTotals | None:

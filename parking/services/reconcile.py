@@ -22,17 +22,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import Lot, ParkingSession, Payment, SessionStatus
+from ..models import Lot, ParkingSession, Payment, PaymentStatus, SessionStatus
 from ..occupancy import OccupancyStore
 from ..policy import LotPolicy
 from . import coupons, lot_facts
+from . import ledger as ledger_mod
 from .capacities import publish_capacities
 
 
 @dataclass(frozen=True)
 class Correction:
     lot_id: int
-    kind: str  # restored_session | recorded_session | replaced_session | count | pass_count | restored_coupon
+    kind: str  # restored_session | recorded_session | replaced_session | count | pass_count | restored_coupon | settled_payment
     subject: str
     was: Any
     now: Any
@@ -41,14 +42,34 @@ class Correction:
         return f"lot {self.lot_id}: {self.kind} {self.subject}: {self.was!r} -> {self.now!r}"
 
 
-def session_doc(row: ParkingSession, paid_at: datetime | None) -> dict[str, Any]:
-    """The live-store form of an open session, as the admit script writes it."""
-    return {
+def session_doc(row: ParkingSession, paid_at: datetime | None, payments: tuple[list[str], int] | None = None) -> dict[str, Any]:
+    """The live-store form of an open session, as the admit script writes it. ``payments``: the uids of
+    the stay's paid payments in the ledger and their total, so a payment replayed later counts once."""
+    doc = {
         "uid": row.uid, "plate": row.plate, "zone": row.zone_id, "lane": row.entry_lane_id,
         "entry_at": row.entry_at.isoformat(), "read": row.entry_read, "color": row.plate_color,
         "class": row.vehicle_class, "pool": row.pool, "pass": row.pass_id, "paid_fen": row.paid_fen,
         "paid_at": paid_at.isoformat() if paid_at else None, "snapshot": row.entry_snapshot,
     }
+    if payments is not None and payments[0]:
+        doc["payments"], doc["paid_fen"] = payments[0], payments[1]
+    return doc
+
+
+def _ledger_payments(db: Session, lot_id: int) -> dict[str, tuple[list[str], int]]:
+    """Per open stay of the lot, the uids of its paid payments (stay part) and what they came to."""
+    paid: dict[str, tuple[list[str], int]] = {}
+    rows = db.execute(
+        select(Payment.session_uid, Payment.uid, Payment.amount_fen - Payment.refunded_fen)
+        .join(ParkingSession, ParkingSession.uid == Payment.session_uid)
+        .where(Payment.lot_id == lot_id, ParkingSession.status == SessionStatus.OPEN, Payment.purpose == "stay",
+               Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED]))
+        .order_by(Payment.id)
+    )
+    for session_uid, uid, amount in rows:
+        uids, total = paid.get(session_uid, ([], 0))
+        paid[session_uid] = ([*uids, uid], total + int(amount))
+    return paid
 
 
 def _counts(sessions: dict[str, dict[str, Any]]) -> tuple[Counter[str], Counter[str]]:
@@ -70,10 +91,11 @@ def reconcile_lot(db: Session, store: OccupancyStore, lot_id: int, *, apply: boo
     paid_at = dict(db.execute(
         select(Payment.session_uid, func.max(Payment.paid_at)).where(Payment.lot_id == lot_id).group_by(Payment.session_uid)
     ).all())
+    ledger = _ledger_payments(db, lot_id)
     live = store.open_sessions(lot_id)
     wanted: dict[str, dict[str, Any]] = {}
     for plate, row in rows.items():
-        doc = session_doc(row, paid_at.get(row.uid))
+        doc = session_doc(row, paid_at.get(row.uid), ledger.get(row.uid))
         current = live.get(plate)
         if current is None:
             corrections.append(Correction(lot_id, "restored_session", plate, None, row.uid))
@@ -126,4 +148,7 @@ def reconcile(sessions: sessionmaker[Session], store: OccupancyStore, now: datet
             with sessions() as db:
                 lot_facts.refresh(db, store, lot_id, LotPolicy.from_settings(settings), now)
                 corrections.extend(Correction(lot_id, "restored_coupon", plate, None, code) for plate, code in coupons.replay(db, store, lot_id, now))
+                # Paid payments the live store never heard of (it was down, or lost its data): settled now.
+                corrections.extend(Correction(lot_id, "settled_payment", uid, None, "settled")
+                                   for uid in ledger_mod.settle_unsettled(db, store, now, lot_id=lot_id))
     return corrections

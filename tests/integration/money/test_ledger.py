@@ -134,3 +134,46 @@ def test_cash_below_the_fee_is_refused(runtime, site, community, operators):
         with pytest.raises(ledger.LedgerError, match="given_fen: 5.00 yuan given is less than the 10.00 yuan due"):
             ledger.take_cash(db, runtime.store, community, PLATE, given_fen=500, shift=shift, at=site.clock())
         assert db.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_after_redis_lost_its_data_reconcile_restores_the_paid_stay_and_a_replay_counts_once(runtime, site, community, operators):
+    from parking.occupancy.recorder import Recorder
+    from parking.services.reconcile import reconcile
+
+    site.read("east-in", "粤B12345")
+    site.clock.advance(hours=3)
+    with runtime.sessions() as db:
+        shift = shifts.open_shift(db, operator_id=operators["attendant"], lot_id=community.id, at=site.clock())
+        payment, _ = ledger.take_cash(db, runtime.store, community, PLATE, given_fen=1000, shift=shift, at=site.clock())
+    Recorder(runtime.redis, runtime.sessions, [community.id]).drain()
+    runtime.redis.flushdb()
+    reconcile(runtime.sessions, runtime.store, site.clock())
+    restored = runtime.store.open_session(community.id, "粤B12345")
+    assert (restored["paid_fen"], restored["payments"]) == (1000, [payment.uid])
+    with runtime.sessions() as db:
+        again = db.scalar(select(Payment).where(Payment.uid == payment.uid))
+        assert ledger.settle(db, runtime.store, again, site.clock()) == "duplicate"
+    assert runtime.store.open_session(community.id, "粤B12345")["paid_fen"] == 1000
+    assert site.read("east-out", "粤B12345").outcome == "released"
+
+
+def test_a_payment_booked_while_redis_is_down_is_settled_by_reconcile(runtime, site, community, operators, monkeypatch):
+    import redis as redis_lib
+
+    from parking.services.reconcile import reconcile
+
+    site.read("east-in", "粤B12345")
+    site.clock.advance(hours=3)
+    with runtime.sessions() as db:
+        shift = shifts.open_shift(db, operator_id=operators["attendant"], lot_id=community.id, at=site.clock())
+
+        def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise redis_lib.ConnectionError("connection refused")
+
+        monkeypatch.setattr(runtime.store, "pay", unreachable)
+        payment, _ = ledger.take_cash(db, runtime.store, community, PLATE, given_fen=1000, shift=shift, at=site.clock())
+        monkeypatch.undo()
+        assert db.scalar(select(Payment.settled_at).where(Payment.uid == payment.uid)) is None
+    corrections = reconcile(runtime.sessions, runtime.store, site.clock())
+    assert [(c.kind, c.subject) for c in corrections if c.kind == "settled_payment"] == [("settled_payment", payment.uid)]
+    assert runtime.store.open_session(community.id, "粤B12345")["paid_fen"] == 1000
