@@ -88,3 +88,19 @@ def test_lane_json():
     assert [report[name]["requests"] for name in ("echo", "entries", "exits", "all", "echo_reused_at_once")] == [4, 2, 2, 4, 2]
     assert sum(report["entries"]["outcomes"].values()) == sum(report["exits"]["outcomes"].values()) == 2
     assert set(report["aim"]) == {"p99_ms", "met"} and isinstance(report["aim"]["met"], bool)
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.database
+def test_payments_json():
+    report = run("payments.py", "--n", "2")
+    assert set(report) == COMMON | {"exit", "notification", "ratio"}
+    assert report["parameters"] == {"n": 2, "redis_url": None}
+    assert report["machine"]["redis_version"]
+    assert report["baseline"] == "exit"
+    for name in ("exit", "notification"):
+        assert set(report[name]) == {"calls"} | PERCENTILES, name
+        assert report[name]["calls"] == 2
+        assert all(positive(report[name][key]) for key in PERCENTILES), name
+    assert set(report["ratio"]) == {"p50", "p99"} and all(positive(v) for v in report["ratio"].values())
