@@ -22,14 +22,11 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from parking.payments.alipay_wire import load_private_key, load_public_key
+from parking.payments.base import PaymentConfigError
 
 DEFAULT_GATEWAY = "https://openapi.alipay.com/gateway.do"
 KEYS = ("app_id", "app_private_key_file", "alipay_public_key_file", "seller_id", "notify_url", "return_url",
         "gateway", "timeout_seconds")
-
-
-class PaymentConfigError(ValueError):
-    """A payment provider's configuration file is missing, unreadable, or has a bad or missing key."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ OrderState = Literal["pending", "paid", "closed", "failed", "refunded"]
 RefundState = Literal["pending", "refunded", "failed"]
 
 
+class PaymentConfigError(ValueError):
+    """A provider's configuration file is missing, unreadable, or has a bad or missing key; the message
+    names the file and the key."""
+
+
 class ProviderError(Exception):
     """The platform refused a request or could not be reached; ``message`` is fit to show an operator."""
 

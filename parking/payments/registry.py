@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import ConfigError, Settings
-from .base import Provider
+from .base import PaymentConfigError, Provider
 from .cash import CashProvider, utc_now
 
 # method: (settings attribute, variable, module, config loader, provider class)
@@ -43,7 +43,7 @@ def _platform(path: Path, variable: str, module_name: str, loader: str, class_na
         raise ConfigError(f"{variable}={str(path)!r}: this installation cannot load {module_name} ({exc})") from None
     try:
         config = getattr(module, loader)(path)
-    except (ValueError, OSError) as exc:  # each module's PaymentConfigError is a ValueError naming the key
+    except (PaymentConfigError, OSError) as exc:  # names the file and the key
         message = str(exc)
         if message.startswith(f"{path}: "):
             message = message[len(f"{path}: "):]

@@ -30,6 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
+from parking.payments.base import PaymentConfigError
 from parking.payments.wechat_signing import APIV3_KEY_BYTES
 
 DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
@@ -39,10 +40,6 @@ KEYS = frozenset({"mchid", "appid", "merchant_serial", "merchant_key_file", "api
                   "gateway", "timeout_seconds"})
 _HEX = re.compile(r"^[0-9A-Fa-f]{1,64}$")
 _MAX_PEM_BYTES = 64 * 1024
-
-
-class PaymentConfigError(ValueError):
-    """A payment provider's configuration is missing a key or has a bad one; the message names both."""
 
 
 @dataclass(frozen=True)
