@@ -37,9 +37,10 @@ def _unb32(code: str) -> bytes | None:
     if not code or len(code) > MAX_CODE_CHARS or not _CODE.fullmatch(code):
         return None
     try:
-        return base64.b32decode(code.upper() + "=" * (-len(code) % 8))
+        raw = base64.b32decode(code.upper() + "=" * (-len(code) % 8))
     except (binascii.Error, ValueError):
         return None
+    return raw if _b32(raw) == code else None  # one spelling per code: the unused low bits of its last letter are zero
 
 
 def _uid_bytes(uid: str) -> bytes:

@@ -23,7 +23,7 @@ from ..payments.base import Provider, ProviderError
 from ..plates import Plate, PlateError, parse
 from . import ledger
 from .fees import ExitBeforeEntryError, FeeEstimate, NotParkedError
-from .site import load_lots
+from .site import SiteConfigError, load_lots
 
 FIND_TOLERANCE = timedelta(minutes=10)  # the entry time a driver types may be this far from the recorded one
 DEFAULT_GRACE_MINUTES = 15
@@ -150,7 +150,10 @@ def order_state(db: Session, store: Any, payment_uid: str, *, providers: Mapping
         except ProviderError:
             pass  # the platform did not answer: the order stays pending, as the ledger has it
         db.refresh(payment)
-    lot = lot_context(db, payment.lot_id, default_tz=default_tz, now=now)
+    try:
+        lot = lot_context(db, payment.lot_id, default_tz=default_tz, now=now)
+    except SiteConfigError:  # the lot's settings are broken: the order's state is still the ledger's
+        lot = None
     grace = grace_minutes(lot) if lot is not None else DEFAULT_GRACE_MINUTES
     inside, leave_by = False, None
     if payment.status == PaymentStatus.PAID:

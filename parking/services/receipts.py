@@ -179,6 +179,8 @@ def stay_receipt(db: Session, session_uid: str, *, links: PayLinks, default_tz: 
     else:  # inside: what was settled so far
         fee = sum(p.amount_fen for p in payments) + discount
     lines = tuple(line for p in payments for line in _lines(p.quote))
+    if entry_at is None and lines:  # not recorded yet and already gone: a quote's lines begin at the entry it priced
+        entry_at = min(line.start for line in lines)
     end = exit_at or (max(p.quote_at or p.paid_at or p.created_at for p in payments) if payments else None)
     code = links.receipt_code(session_uid)
     return Receipt(

@@ -31,6 +31,7 @@ PUBLIC_BY_CODE = {"public.pay_exit": 404, "public.pay_stay": 404, "public.pay_or
                   "public.receipt": 404, "public.pay_notify": 404, "public.pay_return": 404}
 PUBLIC_ENDPOINTS |= {"public.pay_find", *PUBLIC_BY_CODE}
 ADMIN_AND_MANAGER_ONLY = {"console.passes", "console.zombies", "api.list_passes"}
+ADMIN_AND_MANAGER_ONLY |= {"console.exit_codes"}  # the exit QR codes (出口码) to print and put up
 # Passes, their products and changes to the lists (issue 10 items 4 and 5): attendants read the lists and register visitors only.
 ADMIN_AND_MANAGER_ONLY |= {
     "console.new_pass", "console.pass_detail", "console.end_pass", "console.expiring_passes", "console.export_passes",

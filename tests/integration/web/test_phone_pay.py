@@ -13,11 +13,14 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
 
 from parking.models import AuditEvent, Payment, PaymentStatus
 from parking.payments.base import (
@@ -37,6 +40,8 @@ from .conftest import csrf_token
 pytestmark = [pytest.mark.database, pytest.mark.redis]
 
 PLATE = "粤B12345"
+FUZZ = settings(max_examples=30, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 PLATFORM_KEY = b"platform-signing-key"
 
 
@@ -397,3 +402,50 @@ def test_the_e_receipt_lists_every_line_the_payment_and_the_totals(client: Flask
     assert '<tr data-method="alipay"><td>支付宝</td><td>2026-11-25 20:30</td><td class="num">10.00</td></tr>' in html
     assert re.search(r'data-total="paid">10.00<', html)
     assert re.findall(r'class="period">', html) != []
+
+
+# -- the way back from a platform's page, and hostile input ------------------------------------------------
+
+
+def test_the_platforms_return_leads_to_the_orders_result_page(client: FlaskClient, links: PayLinks, village: DemoVillage,
+                                                               site: Site) -> None:
+    code, uid = _placed(client, links, village, site, "alipay")
+    response = client.get(f"/pay/return/alipay?out_trade_no={uid}&trade_no=2026&sign=x")
+    assert (response.status_code, response.headers["Location"]) == (303, f"/pay/order/{code}")
+    assert client.get(f"/pay/return/wechat?out_trade_no={uid}").status_code == 404  # not that platform's order
+    assert client.get("/pay/return/alipay?out_trade_no=" + "0" * 32).status_code == 404
+
+
+PAY_URLS = ["/pay/exit/{text}?k={text}", "/pay/stay/{text}", "/pay/order/{text}", "/pay/order/{text}/status", "/r/{text}",
+            "/pay/return/{text}?out_trade_no={text}", "/pay/find?plate={text}"]
+
+
+@FUZZ
+@given(text=st.text(max_size=80))
+def test_hostile_codes_and_queries_never_crash(client: FlaskClient, text: str) -> None:
+    # Every answer is a page or JSON naming what was wrong: never a 5xx, never exception text.
+    for pattern in PAY_URLS:
+        url = pattern.format(text=quote(text, safe=""))
+        response = client.get(url)
+        assert response.status_code < 500, (url, response.status_code)
+        assert "Traceback" not in response.get_data(as_text=True)
+
+
+@FUZZ
+@given(fields=st.dictionaries(st.sampled_from(["plate", "entry_time", "method", "session", "csrf_token"]),
+                              st.text(max_size=40), max_size=5))
+def test_hostile_forms_never_crash(app: Flask, client: FlaskClient, site: Site, links: PayLinks, village: DemoVillage,
+                                   fields: dict[str, str]) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False  # so the fields reach the views
+    for url in ("/pay/find", exit_url(links, village), "/pay/notify/wechat", "/pay/notify/alipay"):
+        response = client.post(url, data=fields)
+        assert response.status_code < 500 or url.startswith("/pay/notify/"), (url, response.status_code)
+        assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_managers_print_the_exit_codes_of_their_lots(client: FlaskClient, login, links: PayLinks, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    login("manager")
+    html = client.get("/console/exit-codes").get_data(as_text=True)
+    assert re.findall(r'data-lane="([^"]+)"', html) == ["east-out", "inner-out", "gate-out"]
+    assert f'href="http://localhost{exit_url(links, village)}"'.replace("&", "&amp;") in html
+    assert html.count("<svg") == 3
