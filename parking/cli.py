@@ -376,9 +376,15 @@ from .commands.operators import operator  # noqa: E402
 from .commands.site import site  # noqa: E402
 from .commands.tariffs import tariff  # noqa: E402
 from .commands.tokens import token  # noqa: E402
+from .commands.bills import reconcile_bills  # noqa: E402
+from .commands.generate import generate_command  # noqa: E402
+from .commands.reports import report  # noqa: E402
 
 main.add_command(fee)
 main.add_command(tariff)
 main.add_command(site)
 main.add_command(token)
 main.add_command(operator)
+main.add_command(report)
+main.add_command(reconcile_bills)
+main.add_command(generate_command)

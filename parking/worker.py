@@ -1,6 +1,7 @@
 """``parking worker``: persists every lot's event stream into SQL (see ``occupancy.recorder``), and every
 ``PAYMENT_ROUND_SECONDS`` settles the payments (``settle_payments``): orders past their expiry are asked
-about and booked or closed, and paid ones the live store has not acknowledged are replayed into it."""
+about and booked or closed, and paid ones the live store has not acknowledged are replayed into it. Once
+a day, when the platforms publish them, it compares yesterday's bills with the ledger (``bill_round``)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ class Worker:
         log.info("worker recording the event streams of lots %s", self.recorder.lot_ids)
         while not self._stop.is_set():
             self.payment_round()
+            self.bill_round()
             self.recorder.run_forever(self._deadline(LOT_RELOAD_SECONDS), block_ms=500)
             self.follow_new_lots()
 
@@ -96,6 +98,25 @@ class Worker:
         if any(counts.values()):
             log.info("payments: %s", counts)
         return counts
+
+    def bill_round(self) -> list[tuple[str, str, str]] | None:
+        """Yesterday's bills against the ledger once the platforms publish them (``reconciliation.reconcile_due``):
+        (day, method, status) of each day compared now."""
+        from .services.reconciliation import reconcile_due
+
+        try:
+            with self.runtime.sessions() as db:
+                done = [(row.day.isoformat(), row.method.value, row.status.value)
+                        for row in reconcile_due(db, self.providers or {}, self.clock())]
+        except OperationalError as exc:
+            log.warning("bills not reconciled this round: %s", exc)
+            return None
+        except Exception:  # noqa: BLE001  (a bill that cannot be read must not stop the recording)
+            log.exception("bills not reconciled this round")
+            return None
+        for day, method, status in done:
+            log.info("the %s bill of %s reconciled: %s", method, day, status)
+        return done
 
     def _deadline(self, seconds: float) -> Callable[[], bool]:
         end = time.monotonic() + seconds
