@@ -4,12 +4,22 @@ devices it drives: an LED board fed with the RS485 frames of each answer (and ab
 shows to a PNG), and a barrier gate that opens on "info":"ok", lets the car over its loop and closes
 behind it. Used by ``parking demo`` and ``parking simulate``. Nothing here knows the parking rules: it
 only sees which gates opened.
+
+Drivers who owe a fee are an ``ExitPayer`` given by the caller (the demo's, in ``parking.demo.drivers``):
+told before a car drives to an exit (it may pay ahead), and when the exit holds it (it pays there, or an
+attendant settles it). While a held car's fee is settled, its lane's camera heartbeats, as a VZ camera in
+comet mode does, so that the opening the server sends in a heartbeat's answer reaches the gate.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol
 
 from drivers import olm
 from drivers.vz.push import VzResponse
@@ -17,6 +27,13 @@ from simulators.camera import CameraSimulator
 from simulators.gate import GateSimulator
 from simulators.led_board import LedBoardSimulator
 from simulators.traffic import TrafficGenerator
+
+GATE_WAIT_SECONDS = 10.0  # a held car waits this long for its gate once its fee is being settled
+HEARTBEAT_PAUSE = 0.02  # between a camera's heartbeats while a car waits (comet mode)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -28,6 +45,17 @@ class SimLane:
     push_url: str = ""  # the camera's own push URL (with its key); "" pushes to the agent URL's default path
 
 
+class ExitPayer(Protocol):
+    """What drivers do about their fee."""
+
+    def before_exit(self, lane: SimLane, plate: str) -> None:
+        """``plate`` is about to drive to exit ``lane``; it may pay ahead first."""
+
+    def held(self, lane: SimLane, plate: str) -> Future[bool] | None:
+        """Exit ``lane`` holds ``plate``: start settling its fee, and say (True) once the gate should open;
+        None when nobody settles it (the car turns back)."""
+
+
 @dataclass
 class LaneTraffic:
     """Arrivals and departures at the street lanes, one push at a time through simulated VZ cameras that
@@ -37,6 +65,9 @@ class LaneTraffic:
     agent_url: str
     seed: int | None = None
     known_plates: tuple[str, ...] = ()
+    payer: ExitPayer | None = None
+    clock: Callable[[], datetime] = utc_now  # the cameras' clock, stamped on their reads
+    gate_wait_seconds: float = GATE_WAIT_SECONDS
     cameras: dict[str, CameraSimulator] = field(default_factory=dict)
     boards: dict[str, LedBoardSimulator] = field(default_factory=dict)
     gates: dict[str, GateSimulator] = field(default_factory=dict)
@@ -48,7 +79,7 @@ class LaneTraffic:
         self.rng = self.plates.rng
         self.seconds = 0.0  # the gates' own time: each passage takes 20 simulated seconds
         for lane in self.lanes:
-            self.cameras[lane.code] = CameraSimulator(lane.camera_serial, lane.push_url or self.agent_url)
+            self.cameras[lane.code] = CameraSimulator(lane.camera_serial, lane.push_url or self.agent_url, clock=self.clock)
             self.boards[lane.code] = LedBoardSimulator()
             self.gates[lane.code] = GateSimulator()
         self.lot_ids = sorted({lane.lot_id for lane in self.lanes})
@@ -62,9 +93,17 @@ class LaneTraffic:
         if leaving:
             lane = self.rng.choice(exits)
             plate = inside.pop(self.rng.randrange(len(inside)))
+            if self.payer is not None:
+                self.payer.before_exit(lane, plate)
             response = self._answer(lane, self.cameras[lane.code].push_plate(plate))
             self.pushes["exit_open" if response.open_gate else "exit_held"] += 1
-            if not response.open_gate:
+            opened = response.open_gate
+            if not opened and self.payer is not None:
+                settling = self.payer.held(lane, plate)
+                if settling is not None:
+                    opened = self._wait_for_gate(lane, settling)
+                    self.pushes["exit_settled" if opened else "exit_unsettled"] += 1
+            if not opened:
                 inside.append(plate)
             return
         entries = [l for l in lanes if l.direction == "entry"]
@@ -98,6 +137,19 @@ class LaneTraffic:
             gate.advance(t + 12)
             self.seconds = t + 20
         return response
+
+    def _wait_for_gate(self, lane: SimLane, settling: Future[bool]) -> bool:
+        """The held car waits at the barrier while its fee is settled, its lane's camera heartbeating;
+        True once an answer opens the gate."""
+        camera = self.cameras[lane.code]
+        deadline = time.monotonic() + self.gate_wait_seconds
+        while time.monotonic() < deadline:
+            if self._answer(lane, camera.heartbeat()).open_gate:
+                return True
+            if settling.done() and (settling.exception() is not None or not settling.result()):
+                return False
+            time.sleep(HEARTBEAT_PAUSE)
+        return False
 
     def passages(self) -> dict[str, int]:
         """How many times each lane's gate opened."""
