@@ -103,23 +103,44 @@ def db_current() -> None:
 @click.option("--no-traffic", is_flag=True, help="Run without the traffic generator.")
 @click.option("--seconds", type=click.FloatRange(min=0), help="Stop cleanly after N seconds and print a summary.")
 @click.option("--interval", type=click.FloatRange(min=0.01), default=0.8, show_default=True, help="Seconds between simulated plate reads.")
-@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the traffic generator.")
-def demo(no_traffic: bool, seconds: float | None, interval: float, seed: int) -> None:
-    """Run web, agent, worker, simulated cameras and traffic on embedded defaults."""
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the traffic generator and of the drivers' payments.")
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
+              help="How many times faster than the wall clock the demo's clock runs (stays long enough to cost something).")
+@click.option("--shares", default="", metavar="WAY=N,…",
+              help="How drivers who owe a fee settle it, as weights: ahead, exit_qr, cash, unpaid, free; and wechat, the share "
+                   "of phone payments made with WeChat Pay (default ahead=0.35,exit_qr=0.35,cash=0.18,unpaid=0.06,free=0.06,wechat=0.6).")
+def demo(no_traffic: bool, seconds: float | None, interval: float, seed: int, speed: float, shares: str) -> None:
+    """Run web, agent, worker, simulated cameras, payment platforms and traffic on embedded defaults."""
     from rich.console import Console
     from rich.table import Table
 
     from .demo import run_demo
+    from .demo.drivers import DriversError, PaymentShares
+    from .demo.money import money_rows, shift_lines
 
+    try:
+        payment_shares = PaymentShares.parse(shares)
+    except DriversError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shares") from None
     settings = _settings()
     _logging(settings)
-    rows = run_demo(settings, traffic=not no_traffic, seconds=seconds, interval=interval, seed=seed, echo=click.echo)
+    result = run_demo(settings, traffic=not no_traffic, seconds=seconds, interval=interval, seed=seed, speed=speed,
+                      shares=payment_shares, echo=click.echo)
+    console = Console()
     table = Table(title="停车场汇总 Summary")
     for column in ("lot", "in", "out", "refused", "present", "capacity"):
         table.add_column(column, justify="left" if column == "lot" else "right")
-    for row in rows:
+    for row in result.lots:
         table.add_row(*(str(row[c]) for c in ("lot", "in", "out", "refused", "present", "capacity")))
-    Console().print(table)
+    console.print(table)
+    money = Table(title="收费汇总 Money (from the ledger 账本)")
+    for column in ("item", "count", "yuan 元"):
+        money.add_column(column, justify="left" if column == "item" else "right")
+    for row in money_rows(result.money):
+        money.add_row(*row)
+    console.print(money)
+    for line in shift_lines(result.money.shift):
+        click.echo(line)
 
 
 @main.command()
