@@ -1,18 +1,14 @@
 """Paying by phone: the exit lane's QR (出口码), paying ahead inside the lot (场内预付), the result page and
 its status poll, the platforms' notifications and the e-receipt, over the real ledger, Redis and lanes.
 
-The platforms here are a small in-test provider (``Platform``) that signs its notifications with an HMAC;
+The platforms here are a small in-test provider (``pay_platform.Platform``) signing its notifications with an HMAC;
 the real WeChat Pay and Alipay providers against their simulators are in tests/e2e/test_payment_platforms.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import re
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -22,10 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from parking.models import AuditEvent, Payment, PaymentStatus
-from parking.payments.base import (
-    BillLine, CallbackRejected, Notification, OrderRequest, OrderStatus, ProviderOrder, RefundRequest, RefundResult, Reply,
-)
+from parking.models import AuditEvent, Payment
 from parking.payments.cash import CashProvider
 from parking.runtime import Runtime
 from parking.seed import DemoVillage
@@ -36,64 +29,13 @@ from web import create_app
 
 from ..core.conftest import Site, site  # noqa: F401  (the lane-deciding site, re-exported for these tests)
 from .conftest import csrf_token
+from .pay_platform import Platform, notify
 
 pytestmark = [pytest.mark.database, pytest.mark.redis]
 
 PLATE = "粤B12345"
 FUZZ = settings(max_examples=30, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-PLATFORM_KEY = b"platform-signing-key"
-
-
-class Platform:
-    """A payment platform in the test: orders are remembered, paying is ``pay``, notifications are JSON
-    signed with an HMAC in ``X-Sign`` and must be less than five minutes old."""
-
-    def __init__(self, method: str) -> None:
-        self.method = method
-        self.orders: dict[str, OrderRequest] = {}
-        self.paid: dict[str, str] = {}
-        self.broken = False
-
-    def create_order(self, order: OrderRequest) -> ProviderOrder:
-        self.orders[order.out_trade_no] = order
-        return ProviderOrder(order.out_trade_no, pay_url=f"https://pay.example/{self.method}/{order.out_trade_no}?x=1")
-
-    def parse_notification(self, headers: Mapping[str, str], body: bytes, now: datetime) -> Notification:
-        if self.broken:
-            raise RuntimeError("platform module bug")
-        if not hmac.compare_digest(headers.get("X-Sign", ""), hmac.new(PLATFORM_KEY, body, hashlib.sha256).hexdigest()):
-            raise CallbackRejected("signature", "X-Sign does not verify")
-        doc = json.loads(body)
-        if abs(now - datetime.fromisoformat(doc["at"])) > timedelta(minutes=5):
-            raise CallbackRejected("timestamp", f"sent at {doc['at']}, too far from now")
-        return Notification(doc["order"], "paid", doc["amount_fen"], doc["transaction"], datetime.fromisoformat(doc["at"]))
-
-    def reply(self, accepted: bool, message: str = "") -> Reply:
-        return Reply(200, b"") if accepted else Reply(500, json.dumps({"code": "FAIL", "message": message}).encode())
-
-    def query(self, out_trade_no: str) -> OrderStatus:
-        order = self.orders.get(out_trade_no)
-        if order is None:
-            return OrderStatus(out_trade_no, "closed")
-        if out_trade_no in self.paid:
-            return OrderStatus(out_trade_no, "paid", order.amount_fen, self.paid[out_trade_no])
-        return OrderStatus(out_trade_no, "pending")
-
-    def close(self, out_trade_no: str) -> None:
-        self.orders.pop(out_trade_no, None)
-
-    def refund(self, request: RefundRequest) -> RefundResult:
-        return RefundResult(request.out_refund_no, "refunded")
-
-    def bill(self, day: date) -> Sequence[BillLine]:
-        return ()
-
-    def pay(self, out_trade_no: str) -> str:
-        self.paid[out_trade_no] = f"TX{len(self.paid) + 1:06d}"
-        return self.paid[out_trade_no]
-
-
 @pytest.fixture
 def platforms() -> dict[str, Platform]:
     return {"wechat": Platform("wechat"), "alipay": Platform("alipay")}
@@ -113,14 +55,6 @@ def links(app: Flask) -> PayLinks:
 
 def exit_url(links: PayLinks, village: DemoVillage, lane: str = "east-out") -> str:
     return links.exit_path(lane, village.lane(lane).id)
-
-
-def notify(client: FlaskClient, method: str, order: str, amount_fen: int, at: datetime, *, transaction: str = "TX000001",
-           forged: bool = False):  # type: ignore[no-untyped-def]
-    body = json.dumps({"order": order, "amount_fen": amount_fen, "transaction": transaction, "at": at.isoformat()}).encode()
-    key = b"someone else's key" if forged else PLATFORM_KEY
-    return client.post(f"/pay/notify/{method}", data=body, content_type="application/json",
-                       headers={"X-Sign": hmac.new(key, body, hashlib.sha256).hexdigest()})
 
 
 def pay_from(client: FlaskClient, url: str, method: str):  # type: ignore[no-untyped-def]
