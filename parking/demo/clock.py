@@ -9,7 +9,9 @@ moves it on to the step's planned moment. It never goes back.
 
 A demo instance keeps its records between runs, and an earlier accelerated run may have written times
 ahead of the wall clock: ``start_after`` starts the clock after the last moment the instance recorded,
-so no stay ends before it began.
+so no stay ends before it began. The simulated platforms number their transactions within a day from 1
+each time they start, and the ledger books a transaction number once: a run after one that took money by
+phone starts on the next day (Asia/Shanghai, the platforms' day), so no number comes twice.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, LotEvent, Payment
+
+PLATFORM_TZ = ZoneInfo("Asia/Shanghai")  # the day WeChat Pay and Alipay number transactions in
 
 
 class DemoClock:
@@ -55,11 +60,17 @@ class DemoClock:
 
 
 def start_after(db: Session, wall: datetime) -> datetime:
-    """``wall``, or just after the last moment the instance recorded if that is later."""
-    latest = [wall]
-    for column in (LotEvent.at, Payment.created_at, AuditEvent.at):
-        found = db.scalar(select(func.max(column)))
-        if found is not None:
-            latest.append(found if found.tzinfo is not None else found.replace(tzinfo=timezone.utc))
-    last = max(latest)
-    return wall if last == wall else last + timedelta(minutes=1)
+    """``wall``, or just after the last moment the instance recorded if that is later, and not before the
+    day after the last payment a platform numbered."""
+    latest = [_aware(db.scalar(select(func.max(column)))) for column in (LotEvent.at, Payment.created_at, AuditEvent.at)]
+    last = max((moment for moment in latest if moment is not None), default=None)
+    start = wall if last is None or last < wall else last + timedelta(minutes=1)
+    numbered = _aware(db.scalar(select(func.max(Payment.paid_at)).where(Payment.transaction_id.is_not(None))))
+    if numbered is not None:
+        next_day = datetime.combine(numbered.astimezone(PLATFORM_TZ).date() + timedelta(days=1), datetime.min.time(), PLATFORM_TZ)
+        start = max(start, next_day.astimezone(timezone.utc))
+    return start
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
