@@ -104,7 +104,7 @@ def db_current() -> None:
 @click.option("--seconds", type=click.FloatRange(min=0), help="Stop cleanly after N seconds and print a summary.")
 @click.option("--interval", type=click.FloatRange(min=0.01), default=0.8, show_default=True, help="Seconds between simulated plate reads.")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the traffic generator and of the drivers' payments.")
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=300, show_default=True,
               help="How many times faster than the wall clock the demo's clock runs (stays long enough to cost something).")
 @click.option("--shares", default="", metavar="WAY=N,…",
               help="How drivers who owe a fee settle it, as weights: ahead, exit_qr, cash, unpaid, free; and wechat, the share "

@@ -48,7 +48,7 @@ from .platforms import DemoPlatforms
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"
-DEFAULT_SPEED = 120.0  # two minutes of parking pass in a second: enough for stays to cost something
+DEFAULT_SPEED = 300.0  # an hour of parking passes in 12 seconds: stays cost something within the first minute
 
 __all__ = ["DEFAULT_SPEED", "DEMO_PASSWORD", "DemoSummary", "PaymentShares", "known_plates", "run_demo", "street_lanes", "summary"]
 
