@@ -157,6 +157,7 @@ class PayingDrivers:
         """Wait for the settlements under way, then the attendant counts the drawer and hands over; the
         manager confirms. The demo's attendant counts exactly what the shift's report expects."""
         self._pool.shutdown(wait=True)
+        log.info("drivers who owed a fee: %s", ", ".join(f"{what} {n}" for what, n in sorted(self.outcomes.items())) or "none")
         if self.shift_id is None:
             return None
         with self.runtime.sessions() as db:
