@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import lists, pass_products, visitors  # noqa: F401  (passes, lists and visitors: issue 10 items 4 and 5)
     from .api import audit as api_audit  # noqa: F401  (accounts and the audit log: issue 10 items 6 and 7)
     from .api import operators as api_operators  # noqa: F401
+    from .api import campaigns as api_campaigns, merchants as api_merchants  # noqa: F401  (merchant coupons and campaigns)
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth import routes as auth_routes  # noqa: F401
@@ -90,8 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     from .console import lanes as console_lanes  # noqa: F401
     from .console import snapshots as console_snapshots  # noqa: F401
     from .console import tariffs as console_tariffs  # noqa: F401
+    from .console import merchants as console_merchants  # noqa: F401  (merchant coupons and campaigns)
     from .public import bp as public_bp
     from .public import routes as public_routes  # noqa: F401
+    from .public import coupons as public_coupons  # noqa: F401  (a merchant's page, claiming a printed coupon)
     from .public import pay, pay_limits, pay_notify, receipts  # noqa: F401  (phone payment, notifications, e-receipts)
 
     pay_limits.init_app(app, public_bp)

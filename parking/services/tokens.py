@@ -38,6 +38,8 @@ SCOPES: dict[str, str] = {
     "lanes:read": "lanes, and the fate of commands sent to them",
     "lanes:write": "opening and closing gates by hand, and texts on lane boards",
     "payments:write": "recording payments",
+    "coupons:read": "merchants, the coupons they issued and used, and the lots' campaigns",
+    "coupons:write": "merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",
     ADMIN_SCOPE: "everything, including site configuration, accounts and tokens (implies every other scope)",
 }
 

@@ -29,6 +29,8 @@ PUBLIC_ENDPOINTS = {
 # page opens only with its own code, so a made-up one is not found; /pay/find is the one open door.
 PUBLIC_BY_CODE = {"public.pay_exit": 404, "public.pay_stay": 404, "public.pay_order": 404, "public.pay_order_status": 404,
                   "public.receipt": 404, "public.pay_notify": 404, "public.pay_return": 404}
+# A merchant's coupon page opens with the merchant's key, a printed coupon's with its code: made-up ones are not found.
+PUBLIC_BY_CODE |= {"public.merchant_page": 404, "public.claim_coupon": 404}
 PUBLIC_ENDPOINTS |= {"public.pay_find", *PUBLIC_BY_CODE}
 ADMIN_AND_MANAGER_ONLY = {"console.passes", "console.zombies", "api.list_passes"}
 ADMIN_AND_MANAGER_ONLY |= {"console.exit_codes"}  # the exit QR codes (出口码) to print and put up
@@ -40,6 +42,12 @@ ADMIN_AND_MANAGER_ONLY |= {
     "api.pass_refund_quote", "api.end_pass", "api.expiring_passes", "api.export_passes",
     "api.list_pass_products", "api.create_pass_product", "api.get_pass_product", "api.update_pass_product", "api.delete_pass_product",
     "api.add_list_entry", "api.update_list_entry", "api.delete_list_entry",
+}
+# Merchants, their coupons and the lots' campaigns: administrators and managers (auditors read).
+ADMIN_AND_MANAGER_ONLY |= {
+    "console.merchants", "console.merchant_detail", "console.campaigns", "console.campaign_detail",
+    "api.list_merchants", "api.create_merchant", "api.get_merchant", "api.update_merchant", "api.replace_merchant_key", "api.list_coupons",
+    "api.issue_coupons", "api.get_coupon", "api.void_coupon", "api.list_campaigns", "api.create_campaign", "api.get_campaign", "api.update_campaign",
 }
 ADMIN_ONLY = {"api.create_token", "api.list_api_tokens", "api.get_api_token", "api.revoke_api_token"}
 # Site configuration and tariff upload (issue 10 items 2 and 3): administrators only.
@@ -69,6 +77,8 @@ ANSWER_WITHOUT_BODY |= {name: 400 for name in SITE_FORMS}
 # The pass import takes a form upload, so the CSRF check (400) comes before the role; a visitor needs a body
 # (422) and cancelling one needs one that exists (404).
 ANSWER_WITHOUT_BODY |= {"api.import_passes": 400, "api.register_visitor": 422, "api.cancel_visitor": 404}
+# Replacing a merchant's key and voiding a coupon are POST forms: 400 without a CSRF token, before the role.
+ANSWER_WITHOUT_BODY |= {"console.replace_merchant_key": 400, "console.void_coupon": 400}
 # Operator accounts and the audit log (issue 10 item 6): pages for administrators (the audit log for auditors
 # too, ``test_account_routes``); their POST forms answer 400 without a CSRF token before the role is looked at.
 ADMIN_ONLY |= {"console.operators_page", "console.edit_operator", "console.audit_log", "console.audit_log_csv"}

@@ -135,6 +135,8 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert sorted(document["paths"]) == [
         "/api/v1/audit",
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/{campaign_id}",
         "/api/v1/config/devices/{device_id}",
         "/api/v1/config/devices/{device_id}/test",
         "/api/v1/config/lanes/{lane_id}",
@@ -148,6 +150,9 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
         "/api/v1/config/sites/{site_id}",
         "/api/v1/config/sites/{site_id}/lots",
         "/api/v1/config/zones/{zone_id}",
+        "/api/v1/coupons",
+        "/api/v1/coupons/{coupon_id}",
+        "/api/v1/coupons/{coupon_id}/void",
         "/api/v1/lanes",
         "/api/v1/lanes/{lane_id}/commands",
         "/api/v1/lanes/{lane_id}/commands/{uid}",
@@ -159,6 +164,9 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
         "/api/v1/lots/{lot_id}/occupancy",
         "/api/v1/lots/{lot_id}/tariff",
         "/api/v1/lots/{lot_id}/tariffs",
+        "/api/v1/merchants",
+        "/api/v1/merchants/{merchant_id}",
+        "/api/v1/merchants/{merchant_id}/key",
         "/api/v1/operators",
         "/api/v1/operators/{operator_id}",
         "/api/v1/operators/{operator_id}/disable",

@@ -45,6 +45,16 @@ SCOPE_OF_ROUTE = {
     ("POST", "/api/v1/operators/<int:operator_id>/enable"): "admin",
     ("POST", "/api/v1/operators/<int:operator_id>/reset-password"): "admin",
     ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/merchants"): "coupons:read",
+    ("POST", "/api/v1/merchants"): "coupons:write",
+    ("PATCH", "/api/v1/merchants/<int:merchant_id>"): "coupons:write",
+    ("POST", "/api/v1/merchants/<int:merchant_id>/key"): "coupons:write",
+    ("GET", "/api/v1/coupons"): "coupons:read",
+    ("POST", "/api/v1/coupons"): "coupons:write",
+    ("POST", "/api/v1/coupons/<int:coupon_id>/void"): "coupons:write",
+    ("GET", "/api/v1/campaigns"): "coupons:read",
+    ("POST", "/api/v1/campaigns"): "coupons:write",
+    ("PATCH", "/api/v1/campaigns/<int:campaign_id>"): "coupons:write",
 }
 
 
@@ -142,5 +152,7 @@ def test_the_document_describes_every_scope(client: FlaskClient) -> None:
         "- `lanes:read`: lanes, and the fate of commands sent to them",
         "- `lanes:write`: opening and closing gates by hand, and texts on lane boards",
         "- `payments:write`: recording payments",
+        "- `coupons:read`: merchants, the coupons they issued and used, and the lots' campaigns",
+        "- `coupons:write`: merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",
         "- `admin`: everything, including site configuration, accounts and tokens (implies every other scope)",
     ]
