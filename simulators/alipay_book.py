@@ -122,7 +122,8 @@ class TradeBook:
 
     def __init__(self) -> None:
         self.trades: dict[tuple[str, str], Trade] = {}
-        self._numbers = itertools.count(1)
+        # Trade numbers continue from a random point, so a gateway started again never repeats one.
+        self._numbers = itertools.count(secrets.randbelow(10**8) * 1000 + 1)
 
     def open(self, app_id: str, biz: dict[str, object], *, product_code: str, notify_url: str, return_url: str,
              now: datetime) -> Trade:

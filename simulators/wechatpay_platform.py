@@ -127,7 +127,9 @@ class Platform:
         self.orders: dict[tuple[str, str], Order] = {}
         self.by_token: dict[str, Order] = {}
         self.refunds: dict[tuple[str, str], Refund] = {}
-        self._sequence = 0
+        # Numbers continue from a random point, so a platform started again never repeats a transaction id
+        # (as the real one never does): a ledger that kept the first run's payments refuses repeats.
+        self._sequence = secrets.randbelow(10**9) * 1000
 
     def _next(self) -> int:
         self._sequence += 1

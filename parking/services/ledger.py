@@ -162,6 +162,10 @@ def confirm(db: Session, store: LiveStore, payment_uid: str, *, method: str, amo
         if payment.transaction_id and transaction_id and payment.transaction_id != transaction_id:
             return _refuse(db, payment, "other_transaction", now, source=source, transaction_id=transaction_id[:64])
         return Confirmation("duplicate", payment, settled=_settle_if_needed(db, store, payment, now))
+    if transaction_id and db.scalar(select(Payment.uid).where(Payment.method == payment.method, Payment.transaction_id == transaction_id,
+                                                             Payment.id != payment.id)) is not None:
+        # One platform transaction pays one order: told again for another order, it is a forgery or a mix-up.
+        return _refuse(db, payment, "transaction_of_another_order", now, source=source, transaction_id=transaction_id[:64])
     booked = db.execute(
         update(Payment).where(Payment.id == payment.id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.CLOSED, PaymentStatus.FAILED]))
         .values(status=PaymentStatus.PAID, transaction_id=transaction_id or None, paid_at=paid_at or now, payer=payer[:64])

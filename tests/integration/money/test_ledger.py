@@ -177,3 +177,19 @@ def test_a_payment_booked_while_redis_is_down_is_settled_by_reconcile(runtime, s
     corrections = reconcile(runtime.sessions, runtime.store, site.clock())
     assert [(c.kind, c.subject) for c in corrections if c.kind == "settled_payment"] == [("settled_payment", payment.uid)]
     assert runtime.store.open_session(community.id, "粤B12345")["paid_fen"] == 1000
+
+
+def test_a_transaction_already_booked_to_another_order_is_refused(runtime, site, community):
+    platform = Platform()
+    site.read("east-in", "粤B12345")
+    site.read("east-in", "粤B67890")
+    site.clock.advance(hours=3)
+    with runtime.sessions() as db:
+        first = ledger.place_order(db, runtime.store, platform, community, PLATE, at=site.clock())
+        second = ledger.place_order(db, runtime.store, platform, community, parse("粤B67890"), at=site.clock())
+        assert ledger.confirm(db, runtime.store, first.uid, method="wechat", amount_fen=1000, transaction_id="4200009",
+                              paid_at=site.clock(), now=site.clock()).outcome == "paid"
+        again = ledger.confirm(db, runtime.store, second.uid, method="wechat", amount_fen=1000, transaction_id="4200009",
+                               paid_at=site.clock(), now=site.clock())
+        assert (again.outcome, again.reason) == ("refused", "transaction_of_another_order")
+        assert db.scalar(select(Payment.status).where(Payment.uid == second.uid)) == PaymentStatus.PENDING
