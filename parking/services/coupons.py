@@ -9,7 +9,9 @@ voiding one.
   by guessing a plate; after ``MAX_CLAIM_ATTEMPTS`` wrong answers the code takes no more tries.
 - ``apply_to_stay`` binds a coupon to a stay in SQL first, then gives it to the live session in one
   atomic script (``OccupancyStore.add_coupon``, idempotent by code), so the exit applies it at once.
-  ``replay`` puts back on their live sessions the coupons Redis lost (run by ``reconcile``).
+  ``replay`` puts back on their live sessions the coupons Redis lost (run by ``reconcile``). A car an
+  exit lane holds for its fee is decided again at once (``lane_commands.release_after_payment``), so a
+  coupon given to a driver waiting at the barrier opens it when nothing is left to pay.
 - ``void`` withdraws a coupon no stay holds.
 
 Every rule is checked before anything is written; a refusal raises ``CouponError`` whose ``code`` names
@@ -269,6 +271,10 @@ def _bind(db: Session, store: CouponStore, lot: LotContext, coupon: Coupon, merc
     db.commit()  # SQL first: ``replay`` puts it on the live session should the next step not happen
     result = store.add_coupon(lot.id, plate, _live(coupon, merchant), now, session_uid=coupon.session_uid)
     if result.effective in {"applied", "duplicate"}:
+        if hasattr(store, "held"):  # a car waiting at an exit for its fee: the lane decides again
+            from .lane_commands import release_after_payment
+
+            release_after_payment(store, lot.id, plate, coupon.session_uid or "", now=now, payment_uid=f"coupon:{coupon.code}")  # type: ignore[arg-type]
         return coupon
     # The car left (or another stay took the plate's place) between the check and the binding.
     if given:

@@ -4,6 +4,7 @@ leaves, so that fee == paid + discounts + arrears."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -93,6 +94,21 @@ def test_a_30_minute_coupon_makes_a_stay_of_1h20_free_and_is_booked_once(runtime
         assert db.scalar(select(StayAdjustment.coupon_id)) == used.id
     record(runtime, village)  # a replayed journal books nothing twice
     assert len(adjustments(runtime, row.uid)) == 1
+
+
+def test_a_car_held_at_the_exit_is_decided_again_when_it_gets_a_coupon(runtime, site, village, coupon_lot):
+    shop = merchant(runtime, village)
+    site.read("east-in", PLATE)
+    site.clock.advance(minutes=80)
+    assert site.read("east-out", PLATE).lines[-1] == "请缴费5元"
+    commands = runtime.store.commands.subscribe([coupon_lot.id])
+    try:
+        assert commands.next(timeout=0.5) is None  # subscribed before the coupon
+        coupon = give(runtime, site, shop)
+        heard = json.loads(commands.next(timeout=5) or b"{}")
+    finally:
+        commands.close()
+    assert (heard["action"], heard["plate"], heard["reason"]) == ("release", PLATE, f"payment coupon:{coupon.code}")
 
 
 def test_an_amount_coupon_takes_5_yuan_off_and_the_receipt_names_the_merchant(runtime, site, village, coupon_lot, operators):
