@@ -37,6 +37,7 @@ SCOPES: dict[str, str] = {
     "passes:write": "issuing and changing passes, list entries and visitor registrations",
     "lanes:read": "lanes, and the fate of commands sent to them",
     "lanes:write": "opening and closing gates by hand, and texts on lane boards",
+    "payments:read": "payments with their refunds, and arrears (欠费) with their ageing",
     "payments:write": "recording payments",
     "coupons:read": "merchants, the coupons they issued and used, and the lots' campaigns",
     "coupons:write": "merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",

@@ -88,6 +88,12 @@ ANSWER_WITHOUT_BODY |= {"console.create_operator": 400, "console.disable_operato
 ADMIN_ONLY |= {"api.list_operators", "api.create_operator", "api.get_operator", "api.update_operator", "api.disable_operator",
                "api.enable_operator", "api.reset_operator_password", "api.audit_log"}
 
+# Payments with their refunds, and arrears: everyone reads; refunds (the API's; the console's POST forms answer
+# 400 without a CSRF token) are for managers and administrators; a payment of a made-up uid is not found.
+ADMIN_AND_MANAGER_ONLY |= {"api.refund_payment"}
+ANSWER_WITHOUT_BODY |= {"console.refund_payment": 400, "console.waive_arrears": 400, "console.payment_detail": 404, "api.get_payment": 404}
+REQUIRED_ARGUMENTS |= {name: {"uid": "0" * 32} for name in ("console.payment_detail", "console.refund_payment", "console.waive_arrears",
+                                                          "api.get_payment", "api.refund_payment")}
 
 def _routes(app: Flask) -> Iterator[Rule]:
     yield from sorted(app.url_map.iter_rules(), key=lambda r: r.rule)

@@ -134,6 +134,7 @@ def test_oversized_body_is_413_json(client: FlaskClient) -> None:
 def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert sorted(document["paths"]) == [
+        "/api/v1/arrears",
         "/api/v1/audit",
         "/api/v1/campaigns",
         "/api/v1/campaigns/{campaign_id}",
@@ -185,6 +186,9 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
         "/api/v1/passes/{pass_id}/renew",
         "/api/v1/passes/{pass_id}/resume",
         "/api/v1/passes/{pass_id}/suspend",
+        "/api/v1/payments",
+        "/api/v1/payments/{uid}",
+        "/api/v1/payments/{uid}/refunds",
         "/api/v1/public/availability",
         "/api/v1/sessions",
         "/api/v1/tariffs",

@@ -55,6 +55,10 @@ SCOPE_OF_ROUTE = {
     ("GET", "/api/v1/campaigns"): "coupons:read",
     ("POST", "/api/v1/campaigns"): "coupons:write",
     ("PATCH", "/api/v1/campaigns/<int:campaign_id>"): "coupons:write",
+    ("GET", "/api/v1/payments"): "payments:read",
+    ("GET", "/api/v1/payments/<string(length=32):uid>"): "payments:read",
+    ("POST", "/api/v1/payments/<string(length=32):uid>/refunds"): "payments:write",
+    ("GET", "/api/v1/arrears"): "payments:read",
 }
 
 
@@ -151,6 +155,7 @@ def test_the_document_describes_every_scope(client: FlaskClient) -> None:
         "- `passes:write`: issuing and changing passes, list entries and visitor registrations",
         "- `lanes:read`: lanes, and the fate of commands sent to them",
         "- `lanes:write`: opening and closing gates by hand, and texts on lane boards",
+        "- `payments:read`: payments with their refunds, and arrears (欠费) with their ageing",
         "- `payments:write`: recording payments",
         "- `coupons:read`: merchants, the coupons they issued and used, and the lots' campaigns",
         "- `coupons:write`: merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",
