@@ -54,6 +54,7 @@ def fee_document(estimate: FeeEstimate, lot: LotContext) -> dict[str, Any]:
         "duration_minutes": _minute(estimate.at) - _minute(estimate.entry_at),
         "due_fen": estimate.due_fen,
         "due_yuan": fen_to_yuan(estimate.due_fen),
+        "arrears_fen": plan.arrears_fen,
         "reason": plan.reason,
         "vehicle_class": plan.vehicle_class,
         "tariff": plan.quote.tariff_id if plan.quote else None,

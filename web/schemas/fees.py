@@ -91,6 +91,7 @@ class FeeQuoteSchema(Schema):
     duration_minutes = fields.Integer(dump_only=True, metadata={"description": "Whole minutes billed: entry and exit floored to the minute"})
     due_fen = fields.Integer(dump_only=True, metadata={"description": "What the exit lane would ask at `at`, in fen (分); 0 when the car may leave"})
     due_yuan = fields.String(dump_only=True, metadata={"description": "due_fen in yuan, for display", "example": "12.50"})
+    arrears_fen = fields.Integer(dump_only=True, metadata={"description": "The part of due_fen the plate owes from earlier stays (欠费)"})
     reason = fields.String(
         dump_only=True,
         metadata={"description": "whitelist | pass | free | paid | no_tariff | fee_due | needs_staff"},

@@ -43,6 +43,7 @@ def test_leaving_at_18_00_within_the_first_hour_is_free(client: FlaskClient, par
         "duration_minutes": 30,
         "due_fen": 0,
         "due_yuan": "0.00",
+        "arrears_fen": 0,
         "reason": "free",
         "vehicle_class": "temporary",
         "tariff": "13-old-community-visitor",
@@ -50,6 +51,16 @@ def test_leaving_at_18_00_within_the_first_hour_is_free(client: FlaskClient, par
             {"start": "2026-11-25T17:30:00+08:00", "end": "2026-11-25T18:00:00+08:00", "rate": "0元/次", "units": 1, "amount_fen": 0, "rule": "停车1小时以内0元"},
         ],
     }
+
+
+def test_what_the_plate_owes_from_an_earlier_stay_is_asked_with_the_fee(client: FlaskClient, parked: str, runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    from parking.services.arrears import record_arrears
+
+    with runtime.sessions() as db:
+        record_arrears(db, runtime.store, lot_id=village.office_lot_id, plate=PLATE, session_uid=None, amount_fen=800, reason="未缴费离场",
+                       lane_id=None, operator_id=None, shift_id=None, at=FIXED_NOW - timedelta(days=3))
+    body = client.get(parked, query_string={"plate": PLATE, "at": "2026-11-25T19:00:00+08:00"}).get_json()
+    assert (body["due_fen"], body["arrears_fen"], body["reason"]) == (1300, 800, "fee_due")
 
 
 def test_leaving_after_ninety_minutes_costs_5_yuan(client: FlaskClient, parked: str) -> None:
@@ -175,6 +186,6 @@ def test_openapi_document_describes_the_query_and_the_quote(client: FlaskClient)
     assert sorted(operation["responses"]) == ["200", "404", "422", "default"]
     schemas = document["components"]["schemas"]
     assert sorted(schemas["FeeQuote"]["properties"]) == [
-        "at", "due_fen", "due_yuan", "duration_minutes", "entry_at", "lines", "lot_id", "plate", "reason", "tariff", "vehicle_class",
+        "arrears_fen", "at", "due_fen", "due_yuan", "duration_minutes", "entry_at", "lines", "lot_id", "plate", "reason", "tariff", "vehicle_class",
     ]
     assert sorted(schemas["FeeLine"]["properties"]) == ["amount_fen", "end", "rate", "rule", "start", "units"]
