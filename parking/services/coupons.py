@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..context import LotContext
-from ..discounts import StayCoupon
+from ..discounts import KINDS, StayCoupon
 from ..models import AuditEvent, Coupon, CouponStatus, Merchant
 from ..occupancy import CoreResult
 from ..plates import Plate, PlateError, parse
@@ -91,7 +91,7 @@ def _check_merchant(merchant: Merchant, kind: str, value: int) -> None:
     allowed = dict(merchant.kinds or {})
     if kind not in allowed:
         raise CouponError("coupon_kind_not_allowed", "kind", f"merchant {merchant.name} may not give {kind} coupons "
-                          f"(it may give: {', '.join(allowed) or 'none'})", kind=kind)
+                          f"(it may give: {', '.join(k for k in KINDS if k in allowed) or 'none'})", kind=kind)
     if kind == "free":
         if value:
             raise CouponError("coupon_value_not_allowed", "value", "a free coupon has no value", value=value, max=0)

@@ -114,7 +114,8 @@ def merchants_page() -> ResponseReturnValue:
 
 
 def _limits(merchant: Merchant) -> str:
-    return "；".join(f"{KIND_WORDS[k]} {limit_words(k, v)}" if k != "free" else str(KIND_WORDS[k]) for k, v in (merchant.kinds or {}).items())
+    kinds = merchant.kinds or {}  # in the order of KINDS: JSONB keeps keys in an order of its own
+    return "；".join(f"{KIND_WORDS[k]} {limit_words(k, kinds[k])}" if k != "free" else str(KIND_WORDS[k]) for k in KINDS if k in kinds)
 
 
 def _key_page(merchant: Merchant, key: str) -> ResponseReturnValue:

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from parking.discounts import KINDS
 from parking.models import Coupon, CouponStatus, Lot, Merchant
 from parking.plates import Plate, parse
 from parking.services import coupons, merchants
@@ -67,7 +68,8 @@ def _merchant(key: str) -> Merchant:
 
 
 def _kind_choices(merchant: Merchant) -> list[tuple[str, str]]:
-    return [(kind, f"{KIND_WORDS[kind]}（{limit_words(kind, top)}）") for kind, top in (merchant.kinds or {}).items() if kind in KIND_WORDS]
+    kinds = merchant.kinds or {}  # in the order of KINDS: JSONB keeps keys in an order of its own
+    return [(kind, f"{KIND_WORDS[kind]}（{limit_words(kind, kinds[kind])}）") for kind in KINDS if kind in kinds]
 
 
 def _default_tz() -> str:
