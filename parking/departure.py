@@ -9,10 +9,10 @@ engine's quote (``parking.tariffs``), so the lane, the console and the API all s
 
 The merchant coupons the open session holds (``session["coupons"]``, added atomically by the live
 store) and the lot's campaigns (``ExitFacts.campaigns``, from ``LotContext``) are priced by
-``parking.discounts``: the quote shows a line for each, ``ExitPlan.discounts`` says what each took off,
-and ``fee_fen`` is the fee before them (paid + due + discounts), which the exit journals so the ledger
-can book each discount once. A coupon given after a payment lowers only what the overstay owes and
-never gives money back (see ``parking.discounts``).
+``parking.discounts``: the quote shows a line for each, ``ExitPlan.discounts`` says what each took off
+(``fee_fen`` stays paid + due, after them; ``fee_before_discounts_fen`` adds them back). The lane journals
+the fee before discounts with the discounts, so the ledger books each once. A coupon given after a
+payment lowers only what the overstay owes and never gives money back (see ``parking.discounts``).
 """
 
 from __future__ import annotations
@@ -64,6 +64,11 @@ class ExitPlan:
     @property
     def discount_fen(self) -> int:
         return sum(d.amount_fen for d in self.discounts)
+
+    @property
+    def fee_before_discounts_fen(self) -> int:
+        """This stay's fee before its coupons and campaigns: paid + due + discounts."""
+        return self.fee_fen + self.discount_fen
 
     @property
     def stay_due_fen(self) -> int:
@@ -118,7 +123,7 @@ def _decide(facts: ExitFacts) -> ExitPlan:
     if q.needs_staff:
         return ExitPlan(False, "needs_staff", vehicle_class=cls, quote=q, entry_at=entry_at)
     # Without a payment the quote is the whole fee; after one (``paid_at``) it is what the overstay owes.
-    due, fee = q.total_fen, paid_fen + q.total_fen + priced.discount_fen
+    due, fee = q.total_fen, paid_fen + q.total_fen
     if due == 0:
         return ExitPlan(True, "paid" if paid_fen else "free", vehicle_class=cls, fee_fen=fee, quote=q, entry_at=entry_at, discounts=discounts)
     return ExitPlan(False, "fee_due", due_fen=due, fee_fen=fee, vehicle_class=cls, quote=q, entry_at=entry_at, discounts=discounts)

@@ -5,8 +5,9 @@ The exit decision journals, with the ``exited`` event, what each coupon and camp
 ``book_exit_discounts``: one ``StayAdjustment`` per discount (kind ``coupon`` with its ``coupon_id``, or
 ``campaign`` with its ``campaign_id``), whose uid is derived from the stay and the coupon code or campaign
 id, so a replayed event books nothing twice; and every coupon given to the stay becomes ``used``, the
-ones that took nothing off too (a coupon serves one stay). The stay's ``fee_fen`` is the fee before
-discounts, so fee == paid + discounts + arrears.
+ones that took nothing off too (a coupon serves one stay). Such an exit journals the fee before
+discounts as ``fee_fen``, so fee == paid + discounts + arrears; an exit that journals no discounts (a
+hand release, an exit decided offline) journals its fee after them, and books none.
 """
 
 from __future__ import annotations

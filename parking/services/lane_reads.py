@@ -170,9 +170,9 @@ def _exit(store: LiveStore, lane: LaneRef, plate: Plate, read: PlateRead, at: da
                         due_fen=plan.due_fen, reason=plan.reason, at=at, read=read.event_id)
         return exit_decision(plan.reason, matched.text, stay, due_fen=plan.due_fen, detail={"reason": plan.reason, **match_info},
                              arrears_fen=plan.arrears_fen)
-    exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen - plan.discount_fen, "reason": plan.reason, "offline": read.offline, **match_info}
-    if plan.discounts:  # booked once per coupon and campaign when the exit reaches SQL (occupancy.stay_discounts)
-        exit_info["discounts"] = [d.as_json() for d in plan.discounts]
+    exit_info = {"fee_fen": plan.fee_fen, "paid_fen": plan.fee_fen, "reason": plan.reason, "offline": read.offline, **match_info}
+    if plan.discounts:  # the fee before them, and each booked once when the exit reaches SQL (occupancy.stay_discounts)
+        exit_info |= {"fee_fen": plan.fee_before_discounts_fen, "discounts": [d.as_json() for d in plan.discounts]}
     if session is None:
         # Released without an entry record (a pass holder, a whitelisted car, a zero flat fee): the
         # release script journals the exit as unmatched, and the gate opens.

@@ -303,7 +303,7 @@ def test_the_quote_shows_the_campaign_line(runtime, site, village, coupon_lot):
     lots = site.agent.lanes.lots()
     estimate = ledger.due(runtime.store, lots[coupon_lot.id], parse(PLATE), site.clock())
     assert [(line.rule, line.amount_fen) for line in estimate.plan.quote.lines][-1] == ("公益免费停车", -1000)
-    assert (estimate.due_fen, estimate.plan.fee_fen, estimate.plan.discount_fen) == (0, 1000, 1000)
+    assert (estimate.due_fen, estimate.plan.fee_fen, estimate.plan.discount_fen, estimate.plan.fee_before_discounts_fen) == (0, 0, 1000, 1000)
 
 
 def test_the_live_coupon_is_held_once_by_its_own_stay(runtime, site, village, coupon_lot):
