@@ -18,12 +18,14 @@ its own parts of them:
   15, gw1 14, ...), and its lane command channels prefixed with ``gwN:``, since Redis pub/sub is one
   namespace for the whole server, not per database.
 
-Without xdist (``-p no:xdist``, ``-n 0``) the URLs are used as given. ``pytest_addoption`` lets the
+Browser tests take turns across workers (one Chromium at a time). Without xdist (``-p no:xdist``,
+``-n 0``) the URLs are used as given. ``pytest_addoption`` lets the
 ``--numprocesses``/``--maxprocesses``/``--dist`` of ``addopts`` through when xdist is disabled.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -272,15 +274,24 @@ def village(runtime: Runtime, password_hash: str):  # type: ignore[no-untyped-de
     return seeded
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+@pytest.fixture(autouse=True)
+def _one_browser_at_a_time(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under xdist, the browser tests of all workers take turns: one Chromium at a time, so two never
+    starve each other of the two cores while a page waits for the console. The lock file lies in the
+    run's own temporary folder (the parent of every worker's), so other runs are not held up."""
+    if not (XDIST_WORKER and request.node.get_closest_marker("browser")):
+        yield
+        return
+    with open(tmp_path_factory.getbasetemp().parent / "chromium.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, after the test's teardown
+        yield
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark tests by what they touch, so CI can re-run just those against other servers; under xdist the
-    browser tests form one group, so one worker runs them one after another (one Chromium at a time)."""
+    """Mark tests by what they touch, so CI can re-run just those against other servers."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if names & {"empty_database_url", "database_url"}:
             item.add_marker(pytest.mark.database)
         if names & {"redis_url", "redis_client"}:
             item.add_marker(pytest.mark.redis)
-        if XDIST_WORKER and item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("chromium"))
