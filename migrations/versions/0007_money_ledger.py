@@ -211,6 +211,9 @@ def upgrade() -> None:
     with op.batch_alter_table('parking_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('discount_fen', sa.Integer(), nullable=False, server_default=sa.text("'0'")))
         batch_op.add_column(sa.Column('arrears_fen', sa.Integer(), nullable=False, server_default=sa.text("'0'")))
+        batch_op.create_index('ix_parking_session_closed_lot_exit', ['lot_id', 'exit_at'], unique=False,
+                              postgresql_include=['exit_lane_id', 'fee_fen'], postgresql_where=sa.text("status = 'closed'"),
+                              sqlite_where=sa.text("status = 'closed'"))
 
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.Enum('pending', 'paid', 'failed', 'closed', 'refunded', name='payment_status', native_enum=False, length=16), nullable=False, server_default=sa.text("'paid'")))
@@ -238,6 +241,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_payment_lot_paid_at', ['lot_id', 'paid_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_shift_id'), ['shift_id'], unique=False)
         batch_op.create_index('ix_payment_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_payment_method_paid_at', ['method', 'paid_at'], unique=False)
+        batch_op.create_index('ix_payment_received_lot_paid', ['lot_id', 'paid_at'], unique=False,
+                              postgresql_include=['lane_id', 'operator_id', 'method', 'amount_fen', 'arrears_fen'],
+                              postgresql_where=sa.text("status IN ('paid', 'refunded')"), sqlite_where=sa.text("status IN ('paid', 'refunded')"))
         batch_op.create_unique_constraint('uq_payment_method_transaction', ['method', 'transaction_id'])
         batch_op.create_check_constraint('ck_payment_arrears_within_amount', 'arrears_fen >= 0 AND arrears_fen <= amount_fen')
         batch_op.create_foreign_key(batch_op.f('fk_payment_lane_id_lane'), 'lane', ['lane_id'], ['id'], ondelete='SET NULL')
@@ -281,6 +288,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_payment_lane_id_lane'), type_='foreignkey')
         batch_op.drop_constraint('uq_payment_method_transaction', type_='unique')
         batch_op.drop_constraint('ck_payment_arrears_within_amount', type_='check')
+        batch_op.drop_index('ix_payment_received_lot_paid', postgresql_where=sa.text("status IN ('paid', 'refunded')"),
+                            sqlite_where=sa.text("status IN ('paid', 'refunded')"))
+        batch_op.drop_index('ix_payment_method_paid_at')
         batch_op.drop_index('ix_payment_status_created')
         batch_op.drop_index(batch_op.f('ix_payment_shift_id'))
         batch_op.drop_index('ix_payment_lot_paid_at')
@@ -308,6 +318,8 @@ def downgrade() -> None:
         batch_op.drop_column('status')
 
     with op.batch_alter_table('parking_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_parking_session_closed_lot_exit', postgresql_where=sa.text("status = 'closed'"),
+                            sqlite_where=sa.text("status = 'closed'"))
         batch_op.drop_column('arrears_fen')
         batch_op.drop_column('discount_fen')
 

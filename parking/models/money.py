@@ -63,6 +63,11 @@ class Payment(Base):
         UniqueConstraint("method", "transaction_id", name="uq_payment_method_transaction"),
         Index("ix_payment_lot_paid_at", "lot_id", "paid_at"),
         Index("ix_payment_status_created", "status", "created_at"),
+        # The revenue report (money received by lot and day, read from the index alone) and the daily reconciliation.
+        Index("ix_payment_received_lot_paid", "lot_id", "paid_at",
+              postgresql_include=["lane_id", "operator_id", "method", "amount_fen", "arrears_fen"],
+              postgresql_where=text("status IN ('paid', 'refunded')"), sqlite_where=text("status IN ('paid', 'refunded')")),
+        Index("ix_payment_method_paid_at", "method", "paid_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(40), unique=True)

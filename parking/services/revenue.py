@@ -199,28 +199,26 @@ def revenue_report(db: Session, first: date, last: date, *, lot_ids: Collection[
     zones: dict[str, list[int]] = defaultdict(list)
     for lot in lots:
         zones[lot.tz].append(lot.id)
-    every_lot = lot_ids is None and len(zones) == 1
-    for tz, ids in zones.items():
+    for tz, ids in zones.items():  # the lots are always named: the indexes lead with the lot (``lot_id = ANY(...)``)
         for segment in segments(first, last, ZoneInfo(tz), dialect):
-            only = None if every_lot else ids
-            _add_stays(db, report, segment, only)
-            _add_payments(db, report, segment, only)
-            _add_discounts(db, report, segment, only)
-            _add_arrears(db, report, segment, only)
-            _add_refunds(db, report, segment, only)
+            _add_stays(db, report, segment, ids)
+            _add_payments(db, report, segment, ids)
+            _add_discounts(db, report, segment, ids)
+            _add_arrears(db, report, segment, ids)
+            _add_refunds(db, report, segment, ids)
     _name_rows(db, report)
     return report
 
 
-def _where_lots(query: Any, column: Any, lot_ids: list[int] | None) -> Any:
-    return query if lot_ids is None else query.where(column.in_(lot_ids))
+def _where_lots(query: Any, column: Any, lot_ids: list[int]) -> Any:
+    return query.where(column.in_(lot_ids))
 
 
 def _rows(db: Session, query: Any) -> Iterable[Any]:
     return db.execute(query).all()
 
 
-def _add_stays(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int] | None) -> None:
+def _add_stays(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
     s = ParkingSession
     day = local_date(s.exit_at, segment)
     query = (select(s.lot_id, day, s.exit_lane_id, func.sum(s.fee_fen), func.count())
@@ -233,7 +231,7 @@ def _add_stays(db: Session, report: RevenueReport, segment: Segment, lot_ids: li
         report.add(lot_id, as_date(local), lane_id, None, None, apply, receivable=True)
 
 
-def _add_payments(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int] | None) -> None:
+def _add_payments(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
     p = Payment
     day = local_date(p.paid_at, segment)
     query = (select(p.lot_id, day, p.lane_id, p.operator_id, p.method, func.sum(p.amount_fen), func.sum(p.arrears_fen), func.count())
@@ -248,7 +246,7 @@ def _add_payments(db: Session, report: RevenueReport, segment: Segment, lot_ids:
         report.add(lot_id, as_date(local), lane_id, operator_id, method.value, apply)
 
 
-def _add_discounts(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int] | None) -> None:
+def _add_discounts(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
     a = StayAdjustment
     day = local_date(a.at, segment)
     query = (select(a.lot_id, day, a.lane_id, a.operator_id, a.kind, func.sum(a.amount_fen))
@@ -260,7 +258,7 @@ def _add_discounts(db: Session, report: RevenueReport, segment: Segment, lot_ids
         report.add(lot_id, as_date(local), lane_id, operator_id, None, apply)
 
 
-def _add_arrears(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int] | None) -> None:
+def _add_arrears(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
     a = Arrears
     day = local_date(a.created_at, segment)
     query = (select(a.lot_id, day, a.lane_id, a.operator_id, func.sum(a.amount_fen))
@@ -272,7 +270,7 @@ def _add_arrears(db: Session, report: RevenueReport, segment: Segment, lot_ids: 
         report.add(lot_id, as_date(local), lane_id, operator_id, None, apply)
 
 
-def _add_refunds(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int] | None) -> None:
+def _add_refunds(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
     r = Refund
     day = local_date(r.refunded_at, segment)
     query = (select(r.lot_id, day, Payment.lane_id, r.operator_id, Payment.method, func.sum(r.amount_fen))

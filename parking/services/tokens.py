@@ -39,6 +39,7 @@ SCOPES: dict[str, str] = {
     "lanes:write": "opening and closing gates by hand, and texts on lane boards",
     "payments:read": "payments with their refunds, and arrears (欠费) with their ageing",
     "payments:write": "recording payments",
+    "reports:read": "revenue reports and the reconciliation of the payment platforms' bills",
     "coupons:read": "merchants, the coupons they issued and used, and the lots' campaigns",
     "coupons:write": "merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",
     ADMIN_SCOPE: "everything, including site configuration, accounts and tokens (implies every other scope)",

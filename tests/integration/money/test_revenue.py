@@ -36,9 +36,9 @@ def book(db: Session) -> Book:
     return two_days(db)
 
 
-def two_days(db: Session) -> Book:
-    """Two days of two lots (times in UTC; Shenzhen is UTC+8)."""
-    b = open_book(db)
+def two_days(db: Session, b: Book | None = None) -> Book:
+    """Two days of two lots (times in UTC; Shenzhen is UTC+8), in ``b`` or a book of its own."""
+    b = b or open_book(db)
     s1 = b.stay(b.lot_a, datetime(2026, 11, 24, 2, 0, tzinfo=UTC), 1000, lane="hx-out1")  # 24th 10:00
     b.pay(b.lot_a, s1, 1000, "wechat", datetime(2026, 11, 24, 1, 59, tzinfo=UTC), lane="hx-out1", transaction_id="4200001")
     s2 = b.stay(b.lot_a, datetime(2026, 11, 24, 15, 30, tzinfo=UTC), 1500, lane="hx-out2")  # 24th 23:30

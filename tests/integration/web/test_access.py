@@ -87,6 +87,9 @@ ANSWER_WITHOUT_BODY |= {"console.create_operator": 400, "console.disable_operato
 # Their API twins (issue 10 item 7): administrators only, the audit log for auditors too.
 ADMIN_ONLY |= {"api.list_operators", "api.create_operator", "api.get_operator", "api.update_operator", "api.disable_operator",
                "api.enable_operator", "api.reset_operator_password", "api.audit_log"}
+# Revenue reports and bill reconciliation: administrators, managers and auditors.
+ADMIN_AND_MANAGER_ONLY |= {"console.revenue", "console.revenue_csv", "console.revenue_xlsx", "console.reconciliation",
+                           "api.revenue_report_api", "api.reconciliation_api"}
 
 # Payments with their refunds, and arrears: everyone reads; refunds (the API's; the console's POST forms answer
 # 400 without a CSRF token) are for managers and administrators; a payment of a made-up uid is not found.

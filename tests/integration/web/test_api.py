@@ -190,6 +190,8 @@ def test_openapi_document_lists_every_path(client: FlaskClient) -> None:
         "/api/v1/payments/{uid}",
         "/api/v1/payments/{uid}/refunds",
         "/api/v1/public/availability",
+        "/api/v1/reports/reconciliation",
+        "/api/v1/reports/revenue",
         "/api/v1/sessions",
         "/api/v1/tariffs",
         "/api/v1/tariffs/preview",

@@ -157,6 +157,7 @@ def test_the_document_describes_every_scope(client: FlaskClient) -> None:
         "- `lanes:write`: opening and closing gates by hand, and texts on lane boards",
         "- `payments:read`: payments with their refunds, and arrears (欠费) with their ageing",
         "- `payments:write`: recording payments",
+        "- `reports:read`: revenue reports and the reconciliation of the payment platforms' bills",
         "- `coupons:read`: merchants, the coupons they issued and used, and the lots' campaigns",
         "- `coupons:write`: merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",
         "- `admin`: everything, including site configuration, accounts and tokens (implies every other scope)",
