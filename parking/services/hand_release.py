@@ -73,10 +73,14 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
     if outcome not in OUTCOMES:
         raise HandReleaseError("outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
     car, held = car_at_lane(store, lane, now, plate)
+    discounts: dict[str, Any] = {}
     try:
         estimate = ledger.due(store, lot, car, now)
         due, session_uid = estimate.due_fen, _session_uid(store, lot.id, car.text)
         paid_before = int(estimate.plan.fee_fen) - due
+        if estimate.plan.discounts:  # coupons and campaigns: the fee before them, each booked at the exit
+            discounts = {"fee_before_discounts_fen": estimate.plan.fee_before_discounts_fen,
+                         "discounts": [d.as_json() for d in estimate.plan.discounts]}
     except NotParkedError:
         # No entry record: what the lane asked (a flat fee), or nothing.
         due, session_uid, paid_before = (int(held["due_fen"]) if held else 0), "", 0
@@ -120,9 +124,11 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
     ledger.journal(store, lot.id, "hand_release", now, plate=car.text, lane=lane.id, outcome=outcome, due_fen=due, reason=reason,
                    session=session_uid, payment=payment_uid, operator=operator_id)
     if session_uid:
-        store.release(lot.id, car.text, now, lane_id=lane.id, session_uid=session_uid,
-                      exit={"fee_fen": paid_before + due, "paid_fen": paid_before + (due if outcome == "cash" else 0),
-                            "reason": f"hand_{outcome}", "operator": operator_id})
+        exit_info: dict[str, Any] = {"fee_fen": paid_before + due, "paid_fen": paid_before + (due if outcome == "cash" else 0),
+                                     "reason": f"hand_{outcome}", "operator": operator_id}
+        if discounts:
+            exit_info |= {"fee_fen": discounts["fee_before_discounts_fen"], "discounts": discounts["discounts"]}
+        store.release(lot.id, car.text, now, lane_id=lane.id, session_uid=session_uid, exit=exit_info)
         ledger.book_totals(db, session_uid)
         db.commit()
     store.held.clear(lot.id, lane.id, car.text)

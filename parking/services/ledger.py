@@ -185,6 +185,13 @@ def confirm(db: Session, store: LiveStore, payment_uid: str, *, method: str, amo
     return Confirmation("paid", payment, settled=settle(db, store, payment, now))
 
 
+def refuse_callback(db: Session, method: str, reason: str, message: str, now: datetime) -> None:
+    """Audit a notification that is not genuine (bad signature, stale, unreadable); the ledger is unchanged."""
+    audit.record(db, "payment.callback_refused", operator_id=None, target=method, at=now, method=method, reason=reason,
+                 message=message[:200])
+    db.commit()
+
+
 def confirm_notification(db: Session, store: LiveStore, provider: Provider, notification: Notification, now: datetime) -> Confirmation:
     if notification.state != "paid":
         return Confirmation(notification.state, db.scalar(select(Payment).where(Payment.uid == notification.out_trade_no)))
@@ -357,7 +364,7 @@ def book_totals(db: Session, session_uid: str) -> StayTotals | None:
 
 __all__ = [
     "CASH_MAX_FEN", "Confirmation", "LedgerError", "ORDER_MINUTES", "StayTotals", "book_totals", "check_order", "confirm",
-    "confirm_notification", "due", "expire_orders", "place_order", "settle", "settle_unsettled", "stay_totals", "take_cash",
+    "confirm_notification", "refuse_callback", "due", "expire_orders", "place_order", "settle", "settle_unsettled", "stay_totals", "take_cash",
     # re-exported for the services that build on the ledger
     "AdjustmentKind", "Arrears", "ArrearsStatus", "Refund", "RefundStatus",
 ]

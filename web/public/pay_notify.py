@@ -36,7 +36,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from parking.models import Payment
 from parking.payments.base import CallbackRejected, Provider
-from parking.services import audit, ledger
+from parking.services import ledger
 
 from ..context import db, now, store
 from ..extensions import csrf
@@ -78,9 +78,7 @@ def pay_notify(method: str) -> ResponseReturnValue:
             notification = provider.parse_notification(headers, body, moment)  # type: ignore[arg-type]
         except CallbackRejected as exc:
             log.warning("%s notification refused (%s): %s", method, exc.reason, exc.message)
-            audit.record(session, "payment.callback_refused", operator_id=None, target=method, at=moment,
-                         method=method, reason=exc.reason, message=exc.message[:200])
-            session.commit()
+            ledger.refuse_callback(session, method, exc.reason, exc.message, moment)
             return _reply(provider, False, exc.message[:100])
         result = ledger.confirm_notification(session, store(), provider, notification, moment)
         log.info("%s notification for order %s: %s %s", method, notification.out_trade_no, result.outcome, result.reason)
