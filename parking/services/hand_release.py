@@ -76,14 +76,17 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
     discounts: dict[str, Any] = {}
     try:
         estimate = ledger.due(store, lot, car, now)
-        due, session_uid = estimate.due_fen, _session_uid(store, lot.id, car.text)
-        paid_before = int(estimate.plan.fee_fen) - due
+        # ``due`` is everything the gate asks (this stay and the plate's arrears); a free or unpaid
+        # release concerns this stay only: earlier arrears stay owed on the plate.
+        due, stay_due, session_uid = estimate.due_fen, estimate.plan.stay_due_fen, _session_uid(store, lot.id, car.text)
+        paid_before = int(estimate.plan.fee_fen) - stay_due
         if estimate.plan.discounts:  # coupons and campaigns: the fee before them, each booked at the exit
             discounts = {"fee_before_discounts_fen": estimate.plan.fee_before_discounts_fen,
                          "discounts": [d.as_json() for d in estimate.plan.discounts]}
     except NotParkedError:
         # No entry record: what the lane asked (a flat fee), or nothing.
         due, session_uid, paid_before = (int(held["due_fen"]) if held else 0), "", 0
+        stay_due = due
     shift = _open_shift(db, operator_id, lot.id) if outcome == "cash" else None
     reason = " ".join(reason.split())
     if len(reason) > REASON_MAX_CHARS:
@@ -105,16 +108,16 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
     elif outcome == "free":
         if reason not in lot.policy.free_release_reasons and not reason.startswith("其他"):
             raise HandReleaseError("reason", f"choose a reason from the list: {'、'.join(lot.policy.free_release_reasons)}")
-        if due > 0:
+        if stay_due > 0:
             db.add(StayAdjustment(uid=new_uid(), lot_id=lot.id, session_uid=session_uid or None, kind=AdjustmentKind.FREE_RELEASE,
-                                  amount_fen=due, reason=reason, operator_id=operator_id, lane_id=lane.id, at=now,
+                                  amount_fen=stay_due, reason=reason, operator_id=operator_id, lane_id=lane.id, at=now,
                                   shift_id=_shift_id(db, operator_id)))
         words = f"免费放行：{reason}"
     else:
-        if due > 0:
+        if stay_due > 0:
             from .arrears import record_arrears
 
-            record_arrears(db, store, lot_id=lot.id, plate=car.text, session_uid=session_uid or None, amount_fen=due,
+            record_arrears(db, store, lot_id=lot.id, plate=car.text, session_uid=session_uid or None, amount_fen=stay_due,
                            reason=reason or "未缴费离场", lane_id=lane.id, operator_id=operator_id,
                            shift_id=_shift_id(db, operator_id), at=now)
         words = "未缴费放行" + (f"：{reason}" if reason else "")
@@ -124,7 +127,7 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
     ledger.journal(store, lot.id, "hand_release", now, plate=car.text, lane=lane.id, outcome=outcome, due_fen=due, reason=reason,
                    session=session_uid, payment=payment_uid, operator=operator_id)
     if session_uid:
-        exit_info: dict[str, Any] = {"fee_fen": paid_before + due, "paid_fen": paid_before + (due if outcome == "cash" else 0),
+        exit_info: dict[str, Any] = {"fee_fen": paid_before + stay_due, "paid_fen": paid_before + (stay_due if outcome == "cash" else 0),
                                      "reason": f"hand_{outcome}", "operator": operator_id}
         if discounts:
             exit_info |= {"fee_fen": discounts["fee_before_discounts_fen"], "discounts": discounts["discounts"]}

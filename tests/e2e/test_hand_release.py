@@ -85,3 +85,26 @@ def test_cash_needs_an_open_shift(runtime, village, agent, clock):
         with pytest.raises(HandReleaseError, match=r"shift: cash is taken only in an open shift \(开班 first\)"):
             release_by_hand(db, runtime.store, lot, lane, outcome="cash", given_fen=1000, operator_id=attendant(runtime), now=clock())
     assert runtime.store.open_session(lot.id, "粤B12345") is not None
+
+
+def test_leaving_unpaid_again_owes_the_new_stay_only_beside_the_old_arrears(runtime, village, agent, clock):
+    from parking.models import Arrears
+
+    lot = agent.lanes.lots()[village.community_lot_id]
+    who = attendant(runtime)
+    out = camera(agent, "VZ-HX-EAST-OUT", clock)  # one camera, so each exit read has its own id
+    asked = []
+    # Two entry lanes: the same plate read again at one lane within the dedupe window would be one read.
+    for entry in (camera(agent, "VZ-HX-EAST-IN", clock), camera(agent, "VZ-HX-NORTH-IN", clock)):
+        assert entry.push_plate("粤B12345").open_gate
+        clock.advance(hours=3)
+        assert out.push_plate("粤B12345").open_gate is False
+        with CometPoller(out), runtime.sessions() as db:
+            lane = db.scalar(select(Lane).where(Lane.code == "east-out"))
+            done = release_by_hand(db, runtime.store, lot, lane, outcome="unpaid", operator_id=who, now=clock())
+            assert done.command.outcome == "delivered"
+        asked.append(done.due_fen)
+        clock.advance(minutes=5)
+    with runtime.sessions() as db:
+        assert [a.amount_fen for a in db.scalars(select(Arrears).order_by(Arrears.id))] == [1000, 1000]
+    assert asked == [1000, 2000]  # the gate asked for both the second time; only the new stay became new arrears
