@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api import lists, pass_products, visitors  # noqa: F401  (passes, lists and visitors: issue 10 items 4 and 5)
     from .api import audit as api_audit  # noqa: F401  (accounts and the audit log: issue 10 items 6 and 7)
     from .api import operators as api_operators  # noqa: F401
+    from .api import shifts as api_shifts  # noqa: F401  (the booth's shifts)
     from .api import reports as api_reports  # noqa: F401  (the revenue report and the bill reconciliations)
     from .api import payments as api_payments  # noqa: F401  (payments with their refunds, and arrears)
     from .api import campaigns as api_campaigns, merchants as api_merchants  # noqa: F401  (merchant coupons and campaigns)
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from .console import bp as console_bp
     from .console import dashboard, records, zombies  # noqa: F401
     from .console import lanes as console_lanes  # noqa: F401
+    from .console import booth, receipts as console_receipts, shifts as console_shifts  # noqa: F401  (the booth's money)
     from .console import snapshots as console_snapshots  # noqa: F401
     from .console import tariffs as console_tariffs  # noqa: F401
     from .console import merchants as console_merchants  # noqa: F401  (merchant coupons and campaigns)

@@ -40,6 +40,8 @@ SCOPES: dict[str, str] = {
     "payments:read": "payments with their refunds, and arrears (欠费) with their ageing",
     "payments:write": "recording payments",
     "reports:read": "revenue reports and the reconciliation of the payment platforms' bills",
+    "shifts:read": "attendants' shifts (交班) and their reports",
+    "shifts:write": "opening and closing shifts, and confirming closed ones",
     "coupons:read": "merchants, the coupons they issued and used, and the lots' campaigns",
     "coupons:write": "merchants, their coupons and the lots' campaigns: creating, changing, issuing and voiding",
     ADMIN_SCOPE: "everything, including site configuration, accounts and tokens (implies every other scope)",

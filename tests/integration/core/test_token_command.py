@@ -98,7 +98,7 @@ def test_an_unknown_scope_is_refused_listing_the_scopes(settings, runtime: Runti
     result = run(settings, "create", "--name", "x", "--scope", "gates:open")
     assert result.exit_code == 2
     assert ("Error: Invalid value for '--scope': 'gates:open' is not one of 'availability:read', 'lots:read', 'sessions:read', "
-            "'passes:read', 'passes:write', 'lanes:read', 'lanes:write', 'payments:write', 'reports:read', 'coupons:read', 'coupons:write', 'admin'.") in result.output
+            "'passes:read', 'passes:write', 'lanes:read', 'lanes:write', 'payments:read', 'payments:write', 'reports:read', 'shifts:read', 'shifts:write', 'coupons:read', 'coupons:write', 'admin'.") in result.output
     with runtime.sessions() as db:
         assert db.scalars(select(ApiToken)).all() == []
 

@@ -21,7 +21,7 @@ from parking.services.tokens import TokenError, TokenRejected, check_token, find
 from tests.conftest import FIXED_NOW
 
 TOKEN = re.compile(r"pk_[A-Za-z0-9_-]{32}")
-SCOPE_LIST = "availability:read, lots:read, sessions:read, passes:read, passes:write, lanes:read, lanes:write, payments:write, reports:read, coupons:read, coupons:write, admin"
+SCOPE_LIST = "availability:read, lots:read, sessions:read, passes:read, passes:write, lanes:read, lanes:write, payments:read, payments:write, reports:read, shifts:read, shifts:write, coupons:read, coupons:write, admin"
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ ADMIN_AND_MANAGER_ONLY |= {
     "api.list_merchants", "api.create_merchant", "api.get_merchant", "api.update_merchant", "api.replace_merchant_key", "api.list_coupons",
     "api.issue_coupons", "api.get_coupon", "api.void_coupon", "api.list_campaigns", "api.create_campaign", "api.get_campaign", "api.update_campaign",
 }
+# The booth's shifts (交班): managers and administrators confirm closed shifts; attendants open and close their own.
+ADMIN_AND_MANAGER_ONLY |= {"api.confirm_shift"}
 ADMIN_ONLY = {"api.create_token", "api.list_api_tokens", "api.get_api_token", "api.revoke_api_token"}
 # Site configuration and tariff upload (issue 10 items 2 and 3): administrators only.
 ADMIN_ONLY |= {
@@ -79,6 +81,13 @@ ANSWER_WITHOUT_BODY |= {name: 400 for name in SITE_FORMS}
 ANSWER_WITHOUT_BODY |= {"api.import_passes": 400, "api.register_visitor": 422, "api.cancel_visitor": 404}
 # Replacing a merchant's key and voiding a coupon are POST forms: 400 without a CSRF token, before the role.
 ANSWER_WITHOUT_BODY |= {"console.replace_merchant_key": 400, "console.void_coupon": 400}
+# The booth: its POST forms answer 400 without a CSRF token; a payment or shift of a made-up uid is not found;
+# opening a shift needs a body (422) and so does closing one.
+ANSWER_WITHOUT_BODY |= {name: 400 for name in ("console.lane_cash", "console.lane_order", "console.check_payment", "console.open_shift",
+                                               "console.close_shift", "console.confirm_shift")}
+ANSWER_WITHOUT_BODY |= {name: 404 for name in ("console.payment_status", "console.payment_receipt", "console.shift_detail",
+                                               "console.shift_print", "api.get_shift")}
+ANSWER_WITHOUT_BODY |= {"api.open_shift": 422, "api.close_shift": 422}
 # Operator accounts and the audit log (issue 10 item 6): pages for administrators (the audit log for auditors
 # too, ``test_account_routes``); their POST forms answer 400 without a CSRF token before the role is looked at.
 ADMIN_ONLY |= {"console.operators_page", "console.edit_operator", "console.audit_log", "console.audit_log_csv"}

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.database, pytest.mark.redis]
 
 TOKEN = re.compile(r"pk_[A-Za-z0-9_-]{32}")
 SCOPE_LIST = ("availability:read, lots:read, sessions:read, passes:read, passes:write, lanes:read, lanes:write, "
-              "payments:write, reports:read, coupons:read, coupons:write, admin")
+              "payments:read, payments:write, reports:read, shifts:read, shifts:write, coupons:read, coupons:write, admin")
 
 
 @pytest.fixture
