@@ -1,7 +1,8 @@
 """``parking worker``: persists every lot's event stream into SQL (see ``occupancy.recorder``), and every
 ``PAYMENT_ROUND_SECONDS`` settles the payments (``settle_payments``): orders past their expiry are asked
 about and booked or closed, and paid ones the live store has not acknowledged are replayed into it. Once
-a day, when the platforms publish them, it compares yesterday's bills with the ledger (``bill_round``)."""
+a day, when the platforms publish them, it compares yesterday's bills with the ledger (``bill_round``), and
+it sums the revenue of the days that are over (``revenue_round``)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ class Worker:
         while not self._stop.is_set():
             self.payment_round()
             self.bill_round()
+            self.revenue_round()
             self.recorder.run_forever(self._deadline(LOT_RELOAD_SECONDS), block_ms=500)
             self.follow_new_lots()
 
@@ -117,6 +119,19 @@ class Worker:
         for day, method, status in done:
             log.info("the %s bill of %s reconciled: %s", method, day, status)
         return done
+
+    def revenue_round(self) -> int | None:
+        """The revenue report's past days summed (``revenue_days.sum_days``, PostgreSQL): how many lot-days."""
+        from .services.revenue_days import sum_days
+
+        try:
+            with self.runtime.sessions() as db:
+                return sum_days(db, self.clock(), default_tz=self.runtime.settings.timezone)
+        except OperationalError as exc:
+            log.warning("revenue days not summed this round: %s", exc)
+        except Exception:  # noqa: BLE001  (the report adds the ledger up meanwhile; recording goes on)
+            log.exception("revenue days not summed this round")
+        return None
 
     def _deadline(self, seconds: float) -> Callable[[], bool]:
         end = time.monotonic() + seconds

@@ -275,8 +275,72 @@ def upgrade() -> None:
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.alter_column('created_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
+    op.create_table('revenue_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lot_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('lane_id', sa.Integer(), nullable=True),
+    sa.Column('operator_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('part_fen', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['lot_id'], ['lot.id'], name=op.f('fk_revenue_day_lot_id_lot'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revenue_day'))
+    )
+    op.create_index('ix_revenue_day_lot_day', 'revenue_day', ['lot_id', 'day'], unique=False)
+    op.create_table('revenue_day_summed',
+    sa.Column('lot_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('tz', sa.String(length=64), nullable=False),
+    sa.Column('summed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['lot_id'], ['lot.id'], name=op.f('fk_revenue_day_summed_lot_id_lot'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('lot_id', 'day', name=op.f('pk_revenue_day_summed'))
+    )
+    op.create_table('revenue_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lot_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_revenue_change'))
+    )
+    op.create_index('ix_revenue_change_lot_day', 'revenue_change', ['lot_id', 'day'], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        _revenue_triggers()
+
+
+# The revenue report's daily sums (revenue_day, revenue_day_summed) stay exact on PostgreSQL: a statement that
+# changes a stay or money of a lot notes the UTC dates of the moments it touched in revenue_change, in its own
+# transaction, and the local days around them are summed again (parking.services.revenue_days).
+REVENUE_MOMENTS = {"parking_session": "exit_at", "payment": "paid_at", "refund": "refunded_at", "stay_adjustment": "at",
+                   "arrears": "created_at"}
+
+
+def _revenue_triggers() -> None:
+    for table, moment in REVENUE_MOMENTS.items():
+        noted = (f"INSERT INTO revenue_change (lot_id, day) SELECT DISTINCT lot_id, CAST(({moment} AT TIME ZONE 'UTC') AS DATE) "
+                 f"FROM {{rows}} WHERE {moment} IS NOT NULL;")
+        op.execute(f"""CREATE FUNCTION revenue_change_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN {noted.format(rows='new_rows')} END IF;
+    IF TG_OP <> 'INSERT' THEN {noted.format(rows='old_rows')} END IF;
+    RETURN NULL;
+END $$""")
+        for event, tables in (("INSERT", "NEW TABLE AS new_rows"), ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                              ("DELETE", "OLD TABLE AS old_rows")):
+            op.execute(f"CREATE TRIGGER revenue_change_{event.lower()} AFTER {event} ON {table} REFERENCING {tables} "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION revenue_change_{table}()")
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for table in REVENUE_MOMENTS:
+            op.execute(f"DROP FUNCTION IF EXISTS revenue_change_{table}() CASCADE")
+    op.drop_index('ix_revenue_change_lot_day', table_name='revenue_change')
+    op.drop_table('revenue_change')
+    op.drop_table('revenue_day_summed')
+    op.drop_index('ix_revenue_day_lot_day', table_name='revenue_day')
+    op.drop_table('revenue_day')
     with op.batch_alter_table('arrears_payment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_arrears_payment_payment_id'))
         batch_op.drop_index(batch_op.f('ix_arrears_payment_arrears_id'))

@@ -53,7 +53,8 @@ def generate_command(lots: int, days: int, seed: int, last_text: str | None, as_
         engine.dispose()
     if as_json:
         click.echo(json.dumps({"lots": result.lots, "from": result.first.isoformat(), "to": result.last.isoformat(), "seed": seed,
-                               "rows": result.rows, "seconds": round(result.seconds, 2)}))
+                               "rows": result.rows, "seconds": round(result.seconds, 2), "summed_days": result.summed_days,
+                               "sum_seconds": round(result.sum_seconds, 2)}))
         return
     table = Table(title=f"生成 Generated: {result.lots} lots, {result.first} – {result.last} ({result.seconds:.1f} s)")
     table.add_column("table")
@@ -61,3 +62,5 @@ def generate_command(lots: int, days: int, seed: int, last_text: str | None, as_
     for name, count in result.rows.items():
         table.add_row(name, f"{count:,}")
     Console().print(table)
+    if result.summed_days:
+        click.echo(f"revenue of {result.summed_days:,} lot-days summed for the reports in {result.sum_seconds:.1f} s")

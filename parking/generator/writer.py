@@ -5,7 +5,8 @@ stays, payments, refunds, discounts, coupons, arrears) goes in day by day for ev
 inserts with ids given here: ``COPY`` on PostgreSQL, ``executemany`` elsewhere. Everything is one
 transaction: a run that stops half way leaves nothing behind. Then the id sequences are moved past the
 ids used, each shift's expected cash is summed from its payments (a few counted drawers come out short),
-and on PostgreSQL the tables are vacuumed and analysed.
+and on PostgreSQL the tables are vacuumed and analysed, and the revenue of the past days is summed
+(``parking.services.revenue_days``), as the worker would.
 
 Each lot has two attendants: the day shift (07:00-19:00) and the night shift (19:00-07:00), one shift
 row each per day; cash is taken in the shift open at the moment of payment, and free releases are
@@ -25,8 +26,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from ..models import Base, Lane, LaneDirection, Lot, Merchant, Operator, Role, Site, Tariff, Zone
+from ..models import Base, Lane, LaneDirection, Lot, Merchant, Operator, Role, Site, Tariff, Zone, utcnow
 from ..passwords import hash_password
+from ..services.revenue_days import sum_days
 from ..tariffs.examples import document
 from .plan import LotPlan, StayPlan, plan_day, plan_lots
 
@@ -65,6 +67,8 @@ class Generated:
     lots: int
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ORDER, 0))
     seconds: float = 0.0
+    summed_days: int = 0  # lot-days summed for the revenue report (PostgreSQL)
+    sum_seconds: float = 0.0
 
 
 @dataclass
@@ -125,6 +129,12 @@ def generate(engine: Engine, *, lots: int, days: int, seed: int, last: date, tz:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE " + ", ".join(ORDER)))
+        summing = clock.perf_counter()
+        with Session(engine) as db:  # the past days summed once, as the worker would (parking.services.revenue_days)
+            result.summed_days = sum_days(db, utcnow(), default_tz=tz, max_days=None)
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE revenue_day, revenue_day_summed"))
+        result.sum_seconds = clock.perf_counter() - summing
     result.seconds = clock.perf_counter() - started
     return result
 

@@ -8,14 +8,14 @@ from .people import (
 )
 from .money import (
     ONLINE_METHODS, AdjustmentKind, Arrears, ArrearsPayment, ArrearsStatus, BillReconciliation, Campaign, Coupon, CouponStatus, Merchant, Payment,
-    PaymentMethod, PaymentStatus, ReconciliationStatus, Refund, RefundStatus, Shift, ShiftStatus, StayAdjustment, StayTotals, stay_totals,
+    PaymentMethod, PaymentStatus, ReconciliationStatus, Refund, RefundStatus, RevenueChange, RevenueDay, RevenueDaySummed, Shift, ShiftStatus, StayAdjustment, StayTotals, stay_totals,
 )
 from .places import Device, DeviceKind, Lane, LaneDirection, Lot, PoolKind, Site, Zone, ZonePool
 
 __all__ = [
     "ONLINE_METHODS", "AdjustmentKind", "Arrears", "ArrearsPayment", "ArrearsStatus", "Campaign", "Coupon", "CouponStatus", "Merchant",
     "PaymentStatus", "Refund", "RefundStatus", "Shift", "ShiftStatus", "StayAdjustment",
-    "BillReconciliation", "ReconciliationStatus", "StayTotals", "stay_totals",
+    "BillReconciliation", "ReconciliationStatus", "RevenueChange", "RevenueDay", "RevenueDaySummed", "StayTotals", "stay_totals",
     "ApiToken", "OperatorSite", "PassProduct",
     "AuditEvent", "Base", "CalendarOverride", "Device", "DeviceEvent", "DeviceKind", "Lane", "LaneDirection",
     "ListEntry", "ListKind", "Lot", "LotEvent", "Operator", "ParkingPass", "ParkingSession", "PassKind",

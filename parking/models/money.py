@@ -352,3 +352,42 @@ class BillReconciliation(Base):
     differences: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     error: Mapped[str] = mapped_column(String(500), default="")
     checked_at: Mapped[datetime]
+
+
+class RevenueDay(Base):
+    """The revenue report's grouped rows (``parking.services.revenue_rows``) of one lot's past day, kept on
+    PostgreSQL by ``parking.services.revenue_days`` so that long periods are read, not added up again."""
+
+    __tablename__ = "revenue_day"
+    __table_args__ = (Index("ix_revenue_day_lot_day", "lot_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    source: Mapped[str] = mapped_column(String(16))  # stays | payments | discounts | arrears | refunds
+    lane_id: Mapped[int | None]  # no foreign keys: history outlives a lane or an operator
+    operator_id: Mapped[int | None]
+    code: Mapped[str] = mapped_column(String(16), default="")  # the payment method or the discount kind
+    amount_fen: Mapped[int]
+    part_fen: Mapped[int] = mapped_column(default=0)  # of payments: the part that paid arrears back
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class RevenueDaySummed(Base):
+    """That a lot's day (in time zone ``tz``) is summed in ``revenue_day``."""
+
+    __tablename__ = "revenue_day_summed"
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    tz: Mapped[str] = mapped_column(String(64))
+    summed_at: Mapped[datetime]
+
+
+class RevenueChange(Base):
+    """A lot's UTC date on which a stay or money changed, noted by database triggers (PostgreSQL, migration
+    0007) in the transaction that changed it: the summed days around it are summed again."""
+
+    __tablename__ = "revenue_change"
+    __table_args__ = (Index("ix_revenue_change_lot_day", "lot_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int]
+    day: Mapped[date]

@@ -20,33 +20,32 @@ leave it out (``None``). A row of no lane or no attendant (online payments have 
 so every breakdown adds up to the totals. The console, the API and ``parking report revenue`` all show
 this one report; ``as_json`` is its machine-readable form.
 
-The database does the adding: one grouped query per kind of figure (stays, payments, discounts,
-arrears, refunds), grouped by lot, local day, lane, operator and method or kind, over indexes on the
-moments (``parking.models.money``); the rows are then rolled up here.
+The database does the adding: one grouped query per kind of figure (``parking.services.revenue_rows``),
+over indexes that lead with the lot and the moment; on PostgreSQL the days already summed and unchanged
+since are read from ``parking.services.revenue_days`` instead (a year of fifty lots is millions of rows
+to add up, and a few thousand to read). Either way the rows are folded into the report here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import (
-    AdjustmentKind, Arrears, Lane, Lot, Operator, ParkingSession, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus,
-    SessionStatus, StayAdjustment,
-)
-from .report_days import Segment, as_date, local_date, segments
+from ..models import AdjustmentKind, Lane, Lot, Operator, PaymentMethod
+from . import revenue_days
+from .report_days import segments
+from .revenue_rows import Grouped, grouped_rows
 
 MAX_DAYS = 731  # two years in one report at most
 METHODS = tuple(m.value for m in PaymentMethod)
 DISCOUNT_KINDS = tuple(k.value for k in AdjustmentKind if k != AdjustmentKind.REFUND)
-RECEIVED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 
 
 class ReportError(ValueError):
@@ -127,16 +126,33 @@ class RevenueReport:
     lanes: dict[int | None, LaneRef] = field(default_factory=dict)
     attendants: dict[int | None, OperatorRef] = field(default_factory=dict)
 
-    def add(self, lot_id: int, day: date, lane_id: int | None, operator_id: int | None, method: str | None,
-            apply: Any, *, receivable: bool = False) -> None:
-        """Add one grouped row to every breakdown it belongs to (``apply`` changes one Figures)."""
-        targets = [self.totals, self.days[day], self.by_lot[lot_id], self._of(self.by_lane, lane_id)]
-        if not receivable:
-            targets.append(self._of(self.by_attendant, operator_id))
-            if method is not None:
-                targets.append(self._of(self.by_method, method))
+    def add(self, row: Grouped) -> None:
+        """Add one grouped row of the ledger to every breakdown it belongs to."""
+        targets = [self.totals, self.days[row.day], self.by_lot[row.lot_id], self._of(self.by_lane, row.lane_id)]
+        if row.source != "stays":  # receivable belongs to a stay, not to an operator or a method
+            targets.append(self._of(self.by_attendant, row.operator_id))
+            if row.source in ("payments", "refunds"):
+                targets.append(self._of(self.by_method, row.code))
         for figures in targets:
-            apply(figures)
+            apply(figures, row)
+
+    def add_to(self, part: str, key: Any, row: Grouped) -> None:
+        """Add a row already summed over one breakdown: ``part`` is ``day`` (the totals, the day and the
+        method), ``lot``, ``lane`` or ``operator``, ``key`` its day, lot, lane or operator."""
+        if part == "day":
+            targets = [self.totals, self.days[key]]
+            if row.source in ("payments", "refunds"):
+                targets.append(self._of(self.by_method, row.code))
+        elif part == "lot":
+            targets = [self.by_lot[key]]
+        elif part == "lane":
+            targets = [self._of(self.by_lane, key)]
+        elif row.source != "stays":
+            targets = [self._of(self.by_attendant, key)]
+        else:
+            targets = []
+        for figures in targets:
+            apply(figures, row)
 
     @staticmethod
     def _of(table: dict[Any, Figures], key: Any) -> Figures:
@@ -199,88 +215,48 @@ def revenue_report(db: Session, first: date, last: date, *, lot_ids: Collection[
     zones: dict[str, list[int]] = defaultdict(list)
     for lot in lots:
         zones[lot.tz].append(lot.id)
-    for tz, ids in zones.items():  # the lots are always named: the indexes lead with the lot (``lot_id = ANY(...)``)
-        for segment in segments(first, last, ZoneInfo(tz), dialect):
-            _add_stays(db, report, segment, ids)
-            _add_payments(db, report, segment, ids)
-            _add_discounts(db, report, segment, ids)
-            _add_arrears(db, report, segment, ids)
-            _add_refunds(db, report, segment, ids)
+    for tz, ids in zones.items():
+        summed = revenue_days.summed_days(db, ids, first, last, tz)
+        for start, end in runs(first, last, exclude=summed):
+            for segment in segments(start, end, ZoneInfo(tz), dialect):
+                for row in grouped_rows(db, segment, ids):
+                    report.add(row)
+        for start, end in runs(first, last, include=summed):
+            revenue_days.add_summed(db, report, ids, start, end)
     _name_rows(db, report)
     return report
 
 
-def _where_lots(query: Any, column: Any, lot_ids: list[int]) -> Any:
-    return query.where(column.in_(lot_ids))
+def runs(first: date, last: date, *, exclude: Collection[date] = (), include: Collection[date] | None = None) -> list[tuple[date, date]]:
+    """The days ``first`` to ``last`` (those in ``include``, or not in ``exclude``) as runs of consecutive days."""
+    found: list[tuple[date, date]] = []
+    day = first
+    while day <= last:
+        chosen = day in include if include is not None else day not in exclude
+        if chosen:
+            if found and found[-1][1] == day - timedelta(days=1):
+                found[-1] = (found[-1][0], day)
+            else:
+                found.append((day, day))
+        day += timedelta(days=1)
+    return found
 
 
-def _rows(db: Session, query: Any) -> Iterable[Any]:
-    return db.execute(query).all()
-
-
-def _add_stays(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
-    s = ParkingSession
-    day = local_date(s.exit_at, segment)
-    query = (select(s.lot_id, day, s.exit_lane_id, func.sum(s.fee_fen), func.count())
-             .where(s.status == SessionStatus.CLOSED, s.exit_at >= segment.start, s.exit_at < segment.end)
-             .group_by(s.lot_id, day, s.exit_lane_id))
-    for lot_id, local, lane_id, fee, count in _rows(db, _where_lots(query, s.lot_id, lot_ids)):
-        def apply(f: Figures, fee: int = int(fee or 0), count: int = int(count)) -> None:
-            f.receivable_fen += fee
-            f.stays += count
-        report.add(lot_id, as_date(local), lane_id, None, None, apply, receivable=True)
-
-
-def _add_payments(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
-    p = Payment
-    day = local_date(p.paid_at, segment)
-    query = (select(p.lot_id, day, p.lane_id, p.operator_id, p.method, func.sum(p.amount_fen), func.sum(p.arrears_fen), func.count())
-             .where(p.status.in_(RECEIVED), p.paid_at >= segment.start, p.paid_at < segment.end)
-             .group_by(p.lot_id, day, p.lane_id, p.operator_id, p.method))
-    for lot_id, local, lane_id, operator_id, method, amount, arrears, count in _rows(db, _where_lots(query, p.lot_id, lot_ids)):
-        def apply(f: Figures, method: str = method.value, amount: int = int(amount or 0), arrears: int = int(arrears or 0),
-                  count: int = int(count)) -> None:
-            f.received_by_method[method] += amount
-            f.payments += count
-            f.arrears_paid_fen += arrears
-        report.add(lot_id, as_date(local), lane_id, operator_id, method.value, apply)
-
-
-def _add_discounts(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
-    a = StayAdjustment
-    day = local_date(a.at, segment)
-    query = (select(a.lot_id, day, a.lane_id, a.operator_id, a.kind, func.sum(a.amount_fen))
-             .where(a.kind != AdjustmentKind.REFUND, a.at >= segment.start, a.at < segment.end)
-             .group_by(a.lot_id, day, a.lane_id, a.operator_id, a.kind))
-    for lot_id, local, lane_id, operator_id, kind, amount in _rows(db, _where_lots(query, a.lot_id, lot_ids)):
-        def apply(f: Figures, kind: str = kind.value, amount: int = int(amount or 0)) -> None:
-            f.discounts_by_kind[kind] += amount
-        report.add(lot_id, as_date(local), lane_id, operator_id, None, apply)
-
-
-def _add_arrears(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
-    a = Arrears
-    day = local_date(a.created_at, segment)
-    query = (select(a.lot_id, day, a.lane_id, a.operator_id, func.sum(a.amount_fen))
-             .where(a.created_at >= segment.start, a.created_at < segment.end)
-             .group_by(a.lot_id, day, a.lane_id, a.operator_id))
-    for lot_id, local, lane_id, operator_id, amount in _rows(db, _where_lots(query, a.lot_id, lot_ids)):
-        def apply(f: Figures, amount: int = int(amount or 0)) -> None:
-            f.arrears_created_fen += amount
-        report.add(lot_id, as_date(local), lane_id, operator_id, None, apply)
-
-
-def _add_refunds(db: Session, report: RevenueReport, segment: Segment, lot_ids: list[int]) -> None:
-    r = Refund
-    day = local_date(r.refunded_at, segment)
-    query = (select(r.lot_id, day, Payment.lane_id, r.operator_id, Payment.method, func.sum(r.amount_fen))
-             .join(Payment, Payment.id == r.payment_id)
-             .where(r.status == RefundStatus.REFUNDED, r.refunded_at >= segment.start, r.refunded_at < segment.end)
-             .group_by(r.lot_id, day, Payment.lane_id, r.operator_id, Payment.method))
-    for lot_id, local, lane_id, operator_id, method, amount in _rows(db, _where_lots(query, r.lot_id, lot_ids)):
-        def apply(f: Figures, amount: int = int(amount or 0)) -> None:
-            f.refund_fen += amount
-        report.add(lot_id, as_date(local), lane_id, operator_id, method.value, apply)
+def apply(figures: Figures, row: Grouped) -> None:
+    """Add one grouped row to ``figures``, by its source."""
+    if row.source == "stays":
+        figures.receivable_fen += row.amount_fen
+        figures.stays += row.count
+    elif row.source == "payments":
+        figures.received_by_method[row.code] += row.amount_fen
+        figures.payments += row.count
+        figures.arrears_paid_fen += row.part_fen
+    elif row.source == "discounts":
+        figures.discounts_by_kind[row.code] += row.amount_fen
+    elif row.source == "arrears":
+        figures.arrears_created_fen += row.amount_fen
+    elif row.source == "refunds":
+        figures.refund_fen += row.amount_fen
 
 
 def _name_rows(db: Session, report: RevenueReport) -> None:

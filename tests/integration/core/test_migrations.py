@@ -17,8 +17,10 @@ TABLES = {
     "lot_event", "operator", "parking_session", "pass", "pass_plate", "payment", "site", "tariff", "vehicle",
     "visitor", "zone", "zone_pool", "api_token", "operator_site", "pass_product",
     "arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment", "bill_reconciliation", "arrears_payment",
+    "revenue_day", "revenue_day_summed", "revenue_change",
 }
-MONEY = {"arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment", "bill_reconciliation", "arrears_payment"}
+MONEY = {"arrears", "campaign", "coupon", "merchant", "refund", "shift", "stay_adjustment", "bill_reconciliation", "arrears_payment",
+         "revenue_day", "revenue_day_summed", "revenue_change"}
 
 
 def tables(url: str) -> set[str]:
