@@ -39,8 +39,8 @@ from ..auth.roles import roles_required
 from ..auth.sites import lot_visible
 from ..context import db, now, store
 from ..held_cars import lot_context
-from ..public.pay_context import notify_url, providers
 from ..money_words import ORDER_STATES, QR_METHOD_WORDS, refusal, yuan
+from ..public.pay_context import notify_url, providers
 from . import bp
 from .booth_forms import CashForm, HandReleaseForm, HeldCarForm, OrderForm
 from .lane_feedback import LANE_ROLES, back, lane_or_404, tell, tell_command
@@ -165,6 +165,14 @@ def lane_order(lane_id: int) -> ResponseReturnValue:
     return back(lane)
 
 
+def _arrears_fen(lot: LotContext, plate: Plate) -> int:
+    """The part of what the gate asks that the plate owes from earlier stays (0 without an entry record)."""
+    try:
+        return int(ledger.due(store(), lot, plate, now()).plan.arrears_fen)
+    except (NotParkedError, ExitBeforeEntryError, TariffError):
+        return 0
+
+
 def hand_release(lane: Lane) -> ResponseReturnValue:
     """The exit's hand open at a lane holding a car: free (with a reason) or unpaid (arrears)."""
     form = HandReleaseForm()
@@ -176,6 +184,7 @@ def hand_release(lane: Lane) -> ResponseReturnValue:
         return back(lane)
     lot, plate = found
     outcome = form.outcome.data
+    arrears = _arrears_fen(lot, plate)
     try:
         done = release_by_hand(db(), store(), lot, lane, outcome=outcome, operator_id=current_user.id, now=now(), plate=plate.text,
                                reason=form.reason(), deadline_seconds=_settings().command_seconds)
@@ -183,11 +192,14 @@ def hand_release(lane: Lane) -> ResponseReturnValue:
         db().rollback()
         tell(lane.id, "error", refusal(error))
         return back(lane)
+    stay_due = max(0, done.due_fen - arrears)  # a free or unpaid release concerns this stay's fee only
     if outcome == "free":
         tell(lane.id, "info", _("%(plate)s 已免费放行（%(reason)s），免收 %(amount)s 元。", plate=done.plate, reason=form.reason(),
-                                amount=yuan(done.due_fen)))
+                                amount=yuan(stay_due)))
     else:
-        tell(lane.id, "info", _("%(plate)s 未缴费放行，%(amount)s 元记为欠费。", plate=done.plate, amount=yuan(done.due_fen)))
+        tell(lane.id, "info", _("%(plate)s 未缴费放行，%(amount)s 元记为欠费。", plate=done.plate, amount=yuan(stay_due)))
+    if arrears:
+        tell(lane.id, "info", _("以前的欠费 %(amount)s 元仍记在车牌 %(plate)s 上，下次出场时补缴。", amount=yuan(arrears), plate=done.plate))
     tell_command(lane, _("抬杆"), done.command)
     return back(lane)
 

@@ -33,8 +33,8 @@ from ..auth.sites import lot_visible
 from ..context import db, now, store
 from ..held_cars import held_cars, recent_payments
 from ..lane_status import lane_statuses
-from ..public.pay_context import providers
 from ..money_words import QR_METHOD_WORDS, QR_METHODS, held_reason, method_words, yuan
+from ..public.pay_context import providers
 from . import booth, bp
 from .booth_forms import OTHER
 from .forms import DETAIL_MAX_CHARS, REASON_LABELS, GateForm, ShowTextForm

@@ -13,6 +13,7 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,8 @@ def agent(runtime: Runtime, village: DemoVillage, clock: Clock) -> Iterator[Agen
         yield running
 
 
-def camera(agent: Agent, serial: str, clock: Clock) -> CameraSimulator:
-    cam = CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock)
+def camera(agent: Agent, serial: str, clock: Clock, first_plateid: int = 1) -> CameraSimulator:
+    cam = CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock, first_plateid=first_plateid)
     cam.heartbeat()  # heard once, so the agent counts the lane online before a comet poller starts
     return cam
 
@@ -260,6 +261,27 @@ def test_unpaid_release_leaves_the_fee_as_arrears_on_the_plate(client: FlaskClie
     assert notes(html)[0] == "粤B12345 未缴费放行，10.00 元记为欠费。"
     with runtime.sessions() as db:
         assert [(a.plate, a.amount_fen, a.reason) for a in db.scalars(select(Arrears))] == [(PLATE, 1000, "司机称忘带手机")]
+
+
+def test_a_car_owing_from_an_earlier_stay_is_let_out_free_for_this_stay_only(client: FlaskClient, login, agent: Agent, clock: Clock, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    from parking.services.arrears import record_arrears
+
+    with runtime.sessions() as db:  # left unpaid last week
+        record_arrears(db, runtime.store, lot_id=village.community_lot_id, plate=PLATE, session_uid="earlier-stay", amount_fen=1000,
+                       reason="未缴费离场", lane_id=None, operator_id=None, shift_id=None, at=clock() - timedelta(days=7))
+    assert camera(agent, "VZ-HX-EAST-IN", clock).push_plate(PLATE).open_gate
+    clock.advance(hours=3)
+    assert camera(agent, "VZ-HX-EAST-OUT", clock).push_plate(PLATE).open_gate is False  # asked this stay's 10 yuan and the 10 owed
+    login("attendant")
+    shown = card(client, village.lane("east-out").id)
+    assert 'data-field="due">20.00</b>' in shown and "（含以前欠费 10.00 元）" in shown
+    assert "以前的欠费 10.00 元仍记在车牌上。" in shown
+    html = post(client, f"/console/lanes/{village.lane('east-out').id}/gate", action="open", outcome="free", plate=PLATE, due_fen="2000",
+                free_reason="设备故障")
+    assert notes(html)[:2] == ["粤B12345 已免费放行（设备故障），免收 10.00 元。", "以前的欠费 10.00 元仍记在车牌 粤B12345 上，下次出场时补缴。"]
+    with runtime.sessions() as db:
+        assert [a.amount_fen for a in db.scalars(select(Arrears))] == [1000]
+        assert [a.amount_fen for a in db.scalars(select(StayAdjustment))] == [1000]
 
 
 def test_the_plain_open_at_an_exit_holding_a_car_asks_for_the_outcome(client: FlaskClient, login, held, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
