@@ -193,11 +193,15 @@ def hand_release(lane: Lane) -> ResponseReturnValue:
         tell(lane.id, "error", refusal(error))
         return back(lane)
     stay_due = max(0, done.due_fen - arrears)  # a free or unpaid release concerns this stay's fee only
-    if outcome == "free":
+    if outcome == "free" and stay_due:
         tell(lane.id, "info", _("%(plate)s 已免费放行（%(reason)s），免收 %(amount)s 元。", plate=done.plate, reason=form.reason(),
                                 amount=yuan(stay_due)))
-    else:
+    elif outcome == "free":
+        tell(lane.id, "info", _("%(plate)s 已免费放行（%(reason)s）。", plate=done.plate, reason=form.reason()))
+    elif stay_due:
         tell(lane.id, "info", _("%(plate)s 未缴费放行，%(amount)s 元记为欠费。", plate=done.plate, amount=yuan(stay_due)))
+    else:
+        tell(lane.id, "info", _("%(plate)s 已放行，没有应收金额，未记欠费。", plate=done.plate))
     if arrears:
         tell(lane.id, "info", _("以前的欠费 %(amount)s 元仍记在车牌 %(plate)s 上，下次出场时补缴。", amount=yuan(arrears), plate=done.plate))
     tell_command(lane, _("抬杆"), done.command)

@@ -284,6 +284,21 @@ def test_a_car_owing_from_an_earlier_stay_is_let_out_free_for_this_stay_only(cli
         assert [a.amount_fen for a in db.scalars(select(StayAdjustment))] == [1000]
 
 
+def test_a_car_without_an_entry_record_is_held_in_words_and_let_out_free(client: FlaskClient, login, agent: Agent, clock: Clock, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
+    lane = village.lane("east-out")
+    exit_camera = camera(agent, "VZ-HX-EAST-OUT", clock)
+    assert exit_camera.push_plate("粤B99999").open_gate is False  # the entry camera never saw it
+    login("attendant")
+    shown = card(client, lane.id)
+    assert 'data-field="held-plate">粤B99999</b>' in shown and 'data-field="held-reason">无入场记录</span>' in shown
+    assert "没有入场记录。" in shown and "booth-cash" not in shown and "booth-order" not in shown  # nothing to charge here
+    with CometPoller(exit_camera) as gate:
+        html = post(client, f"/console/lanes/{lane.id}/gate", action="open", outcome="free", plate="粤B99999", free_reason="场内工作车辆")
+    assert notes(html) == ["粤B99999 已免费放行（场内工作车辆）。", "东门出口：抬杆指令已送达设备。"]
+    assert sum(r.open_gate for r in gate.log.responses) == 1
+    assert "held-plate" not in card(client, lane.id)
+
+
 def test_the_plain_open_at_an_exit_holding_a_car_asks_for_the_outcome(client: FlaskClient, login, held, runtime: Runtime, village: DemoVillage) -> None:  # type: ignore[no-untyped-def]
     login("attendant")
     html = post(client, f"/console/lanes/{village.lane('east-out').id}/gate", action="open", reason="visitor")
