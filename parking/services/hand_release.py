@@ -44,10 +44,11 @@ class HandReleaseError(ValueError):
 class HandRelease:
     plate: str
     outcome: str
-    due_fen: int
+    due_fen: int  # everything the gate asked: this stay's fee and the plate's earlier arrears
     change_fen: int
     command: CommandResult  # the gate command and its fate
     payment_uid: str = ""
+    stay_due_fen: int = 0  # this stay's own part, what a free or unpaid release books
 
 
 def car_at_lane(store: OccupancyStore, lane: Lane, now: datetime, plate: str = "") -> tuple[Plate, dict[str, Any] | None]:
@@ -136,7 +137,7 @@ def release_by_hand(db: Session, store: OccupancyStore, lot: LotContext, lane: L
         db.commit()
     store.held.clear(lot.id, lane.id, car.text)
     command = send_command(db, store, lane, "open", now=now, reason=words, operator_id=operator_id, deadline_seconds=deadline_seconds)
-    return HandRelease(car.text, outcome, due, change, command, payment_uid)
+    return HandRelease(car.text, outcome, due, change, command, payment_uid, stay_due)
 
 
 def _session_uid(store: OccupancyStore, lot_id: int, plate: str) -> str:
