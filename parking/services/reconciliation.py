@@ -182,8 +182,9 @@ def _known(db: Session, method: str, bill: Sequence[BillLine]) -> tuple[dict[str
     refund_numbers = sorted({line.out_refund_no for line in bill if line.kind == "refund"})
     payments: dict[str, LedgerLine] = {}
     for chunk in _chunks(order_numbers):
-        for p in db.scalars(select(Payment).where(Payment.uid.in_(chunk), Payment.method == PaymentMethod(method))):
-            payments[p.uid] = _payment_line(p)
+        for p in db.scalars(select(Payment).where(Payment.uid.in_(chunk))):  # by the unique uid; another method's is not ours
+            if p.method.value == method:
+                payments[p.uid] = _payment_line(p)
     refunds: dict[str, LedgerLine] = {}
     for chunk in _chunks(refund_numbers):
         for r, uid, tid in db.execute(select(Refund, Payment.uid, Payment.transaction_id).join(Payment, Payment.id == Refund.payment_id)

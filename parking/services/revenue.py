@@ -204,8 +204,9 @@ def report_lots(db: Session, lot_ids: Collection[int] | None, default_tz: str) -
 
 
 def revenue_report(db: Session, first: date, last: date, *, lot_ids: Collection[int] | None = None,
-                   default_tz: str = "Asia/Shanghai") -> RevenueReport:
-    """The revenue of the lots ``lot_ids`` (every lot when None) on the days ``first`` to ``last``."""
+                   default_tz: str = "Asia/Shanghai", kept: bool = True) -> RevenueReport:
+    """The revenue of the lots ``lot_ids`` (every lot when None) on the days ``first`` to ``last``;
+    ``kept=False`` adds every day up from the ledger, even those kept summed (to compare)."""
     check_period(first, last)
     lots = report_lots(db, lot_ids, default_tz)
     report = RevenueReport(first, last, lots)
@@ -216,7 +217,7 @@ def revenue_report(db: Session, first: date, last: date, *, lot_ids: Collection[
     for lot in lots:
         zones[lot.tz].append(lot.id)
     for tz, ids in zones.items():
-        summed = revenue_days.summed_days(db, ids, first, last, tz)
+        summed = revenue_days.summed_days(db, ids, first, last, tz) if kept else set()
         for start, end in runs(first, last, exclude=summed):
             for segment in segments(start, end, ZoneInfo(tz), dialect):
                 for row in grouped_rows(db, segment, ids):

@@ -104,3 +104,28 @@ def test_payments_json():
         assert report[name]["calls"] == 2
         assert all(positive(report[name][key]) for key in PERCENTILES), name
     assert set(report["ratio"]) == {"p50", "p99"} and all(positive(v) for v in report["ratio"].values())
+
+
+
+REPORTS = ["revenue: last day, every lot", "revenue: last 7 days, every lot", "revenue: last 30 days, every lot",
+           "revenue: whole span, every lot", "revenue: last 30 days, one lot", "revenue: whole span, one lot",
+           "comparison: whole span, every lot, added up from the ledger", "reconciliation: last day, wechat"]
+
+
+@pytest.mark.database
+def test_reports_json():
+    report = run("reports.py", "--lots", "2", "--days", "3", "--repeat", "1")
+    assert set(report) == COMMON | {"count_payments", "data", "reports", "aim"}
+    assert report["parameters"] == {"lots": 2, "days": 3, "seed": 2026, "repeat": 1, "database_url": None}
+    assert report["machine"]["redis_version"] is None
+    assert report["baseline"] == "count_payments"
+    assert set(report["count_payments"]) == {"rows", "best_ms", "median_ms"} and report["count_payments"]["rows"] > 0
+    assert set(report["data"]) == {"generated", "generate_seconds", "summed_lot_days", "sum_seconds", "lots", "first", "last", "days",
+                                   "stays", "payments"}
+    assert (report["data"]["generated"], report["data"]["lots"], report["data"]["days"]) == (True, 2, 3)
+    assert [row["report"] for row in report["reports"]] == REPORTS
+    for row in report["reports"]:
+        assert set(row) == {"report", "best_ms", "median_ms", "ratio", "statements", "plan", "under_aim", "counts_for_aim", "result"}, row["report"]
+        assert positive(row["best_ms"]) and positive(row["ratio"]) and row["statements"] > 0, row["report"]
+        assert row["plan"] and all(isinstance(scan, str) for scan in row["plan"]), row["report"]
+    assert set(report["aim"]) == {"ms", "met"} and report["aim"]["ms"] == 1000.0

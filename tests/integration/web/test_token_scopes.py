@@ -45,6 +45,8 @@ SCOPE_OF_ROUTE = {
     ("POST", "/api/v1/operators/<int:operator_id>/enable"): "admin",
     ("POST", "/api/v1/operators/<int:operator_id>/reset-password"): "admin",
     ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/reports/revenue"): "reports:read",
+    ("GET", "/api/v1/reports/reconciliation"): "reports:read",
     ("GET", "/api/v1/shifts"): "shifts:read",
     ("GET", "/api/v1/shifts/<uid>"): "shifts:read",
     ("POST", "/api/v1/shifts"): "shifts:write",

@@ -25,6 +25,7 @@
     datasets.push({ type: "line", label: data.net.label, data: data.net.values, borderColor: "#cf1322", backgroundColor: "#cf1322",
                     pointRadius: 0, borderWidth: 1.5, borderDash: [4, 3], order: 0 });
     new Chart(days, {
+      type: "bar",
       data: { labels: data.labels, datasets: datasets },
       options: {
         animation: false, responsive: true, interaction: { mode: "index", intersect: false },
