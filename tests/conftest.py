@@ -15,7 +15,7 @@ its own parts of them:
 - PostgreSQL: the database ``<name>_gwN`` beside the one ``PARKING_TEST_DATABASE_URL`` names, created on
   that server when absent;
 - Redis: database number ``base - N`` of the server ``PARKING_TEST_REDIS_URL`` names (``/15`` gives gw0
-  15, gw1 14, ...), and its lane command channels prefixed with ``gwN:``, since Redis pub/sub is one
+  15, gw1 14, ...); lane command channels carry the database number (``parking.occupancy.commands``), since Redis pub/sub is one
   namespace for the whole server, not per database.
 
 Browser tests take turns across workers (one Chromium at a time). Without xdist (``-p no:xdist``,
@@ -150,23 +150,6 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
         yield client
     finally:
         client.close()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _worker_command_channels() -> Iterator[None]:
-    """On a Redis server shared by xdist workers, each worker's lane commands on channels of its own.
-
-    Pub/sub channels belong to the whole server, not to a database: without this, an agent of one worker
-    would hear (and perform) the commands of another worker's test for the same lot id."""
-    if not (XDIST_WORKER and os.environ.get("PARKING_TEST_REDIS_URL")):
-        yield
-        return
-    from parking.occupancy import commands
-
-    channel = commands._channel
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(commands, "_channel", lambda lot_id: f"{XDIST_WORKER}:{channel(lot_id)}")
-        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
 """The channel of hand commands to a lane (open or close the gate, show a text) and their states.
 
-A command is published on its lot's channel (``{lot:<id>}:commands``); the agent serving the lot hears
+A command is published on its lot's channel (``db<n>:{lot:<id>}:commands``, the Redis database number
+first: pub/sub channels belong to the whole server, so two installations sharing one server on different
+databases must not hear each other's gate commands); the agent serving the lot hears
 it at once or never: publishing, not queueing, is deliberate, so a gate cannot open minutes later
 because an agent was down when the attendant pressed the button. Each command's fate (pending, then
 delivered, expired, cancelled, lane offline...) is kept under ``{lot:<id>}:command:<uid>`` for
@@ -25,6 +27,11 @@ def _channel(lot_id: int) -> str:
     return f"{LotKeys(lot_id).tag}:commands"
 
 
+def _database_channel(client: redis.Redis, lot_id: int) -> str:
+    """The lot's command channel on the database ``client`` uses."""
+    return f"db{int(client.connection_pool.connection_kwargs.get('db') or 0)}:{_channel(lot_id)}"
+
+
 def _state_key(lot_id: int, uid: str) -> str:
     return f"{LotKeys(lot_id).tag}:command:{uid}"
 
@@ -34,7 +41,7 @@ class Subscription:
 
     def __init__(self, client: redis.Redis, lot_ids: Iterable[int]) -> None:
         self._pubsub = client.pubsub(ignore_subscribe_messages=True)
-        channels = [_channel(lot) for lot in lot_ids]
+        channels = [_database_channel(client, lot) for lot in lot_ids]
         if channels:
             self._pubsub.subscribe(*channels)
         self._idle = not channels
@@ -56,7 +63,7 @@ class CommandChannel:
 
     def publish(self, lot_id: int, payload: str) -> int:
         """Publish a command; returns how many agents heard it (0: none serves the lot now)."""
-        return int(self._redis.publish(_channel(lot_id), payload))
+        return int(self._redis.publish(_database_channel(self._redis, lot_id), payload))
 
     def subscribe(self, lot_ids: Iterable[int]) -> Subscription:
         return Subscription(self._redis, lot_ids)

@@ -139,3 +139,24 @@ def test_a_payment_must_be_a_positive_whole_number_of_fen(store):
     for amount in (0, -5, 5.0, True):
         with pytest.raises(ValueError, match="expected a positive whole number of fen"):
             store.pay(LOT, "粤B12345", amount, FIXED_NOW, method="cash")
+
+
+def test_lane_commands_are_heard_only_on_the_same_redis_database(redis_url):
+    import redis as redis_lib
+
+    from parking.occupancy.commands import CommandChannel
+
+    here = redis_lib.Redis.from_url(redis_url)
+    other_db = 0 if int(here.connection_pool.connection_kwargs.get("db") or 0) else 1
+    there = redis_lib.Redis.from_url(redis_url, db=other_db)
+    lot = 990_007  # a lot no other test's agent serves
+    listening = CommandChannel(there).subscribe([lot])
+    try:
+        listening.next(0.1)  # subscribed
+        assert CommandChannel(here).publish(lot, "open") == 0  # the other installation hears nothing
+        assert CommandChannel(there).publish(lot, "open") == 1
+        assert listening.next(1.0) == b"open"
+    finally:
+        listening.close()
+        here.close()
+        there.close()
