@@ -148,7 +148,9 @@ def test_lane_commands_are_heard_only_on_the_same_redis_database(redis_url):
 
     here = redis_lib.Redis.from_url(redis_url)
     other_db = 0 if int(here.connection_pool.connection_kwargs.get("db") or 0) else 1
-    there = redis_lib.Redis.from_url(redis_url, db=other_db)
+    pool = here.connection_pool
+    there = redis_lib.Redis(connection_pool=redis_lib.ConnectionPool(connection_class=pool.connection_class,
+                                                                      **{**pool.connection_kwargs, "db": other_db}))
     lot = 990_007  # a lot no other test's agent serves
     listening = CommandChannel(there).subscribe([lot])
     try:
