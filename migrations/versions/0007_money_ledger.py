@@ -301,16 +301,16 @@ def upgrade() -> None:
     op.create_table('revenue_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lot_id', sa.Integer(), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('hour', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_revenue_change'))
     )
-    op.create_index('ix_revenue_change_lot_day', 'revenue_change', ['lot_id', 'day'], unique=False)
+    op.create_index('ix_revenue_change_lot_hour', 'revenue_change', ['lot_id', 'hour'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         _revenue_triggers()
 
 
 # The revenue report's daily sums (revenue_day, revenue_day_summed) stay exact on PostgreSQL: a statement that
-# changes a stay or money of a lot notes the UTC dates of the moments it touched in revenue_change, in its own
+# changes a stay or money of a lot notes the UTC hours of the moments it touched in revenue_change, in its own
 # transaction, and the local days around them are summed again (parking.services.revenue_days).
 REVENUE_MOMENTS = {"parking_session": "exit_at", "payment": "paid_at", "refund": "refunded_at", "stay_adjustment": "at",
                    "arrears": "created_at"}
@@ -318,7 +318,8 @@ REVENUE_MOMENTS = {"parking_session": "exit_at", "payment": "paid_at", "refund":
 
 def _revenue_triggers() -> None:
     for table, moment in REVENUE_MOMENTS.items():
-        noted = (f"INSERT INTO revenue_change (lot_id, day) SELECT DISTINCT lot_id, CAST(({moment} AT TIME ZONE 'UTC') AS DATE) "
+        noted = (f"INSERT INTO revenue_change (lot_id, hour) SELECT DISTINCT lot_id, "
+                 f"date_trunc('hour', {moment} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' "
                  f"FROM {{rows}} WHERE {moment} IS NOT NULL;")
         op.execute(f"""CREATE FUNCTION revenue_change_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -336,7 +337,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in REVENUE_MOMENTS:
             op.execute(f"DROP FUNCTION IF EXISTS revenue_change_{table}() CASCADE")
-    op.drop_index('ix_revenue_change_lot_day', table_name='revenue_change')
+    op.drop_index('ix_revenue_change_lot_hour', table_name='revenue_change')
     op.drop_table('revenue_change')
     op.drop_table('revenue_day_summed')
     op.drop_index('ix_revenue_day_lot_day', table_name='revenue_day')

@@ -383,11 +383,11 @@ class RevenueDaySummed(Base):
 
 
 class RevenueChange(Base):
-    """A lot's UTC date on which a stay or money changed, noted by database triggers (PostgreSQL, migration
-    0007) in the transaction that changed it: the summed days around it are summed again."""
+    """A lot's UTC hour in which a stay or money changed, noted by database triggers (PostgreSQL, migration
+    0007) in the transaction that changed it: the summed day (or days) it falls on is summed again."""
 
     __tablename__ = "revenue_change"
-    __table_args__ = (Index("ix_revenue_change_lot_day", "lot_id", "day"),)
+    __table_args__ = (Index("ix_revenue_change_lot_hour", "lot_id", "hour"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int]
-    day: Mapped[date]
+    hour: Mapped[datetime]  # the changed moment, down to its hour (UTC)

@@ -8,9 +8,9 @@ Exact, not a cache that may be stale:
   yet, or summed but changed since, into ``revenue_day``, and notes each day in ``revenue_day_summed``
   with the zone it was summed in. It reads the ledger in one REPEATABLE READ snapshot.
 - Every statement that changes a stay or money of a lot (insert, update, delete of ``parking_session``,
-  ``payment``, ``refund``, ``stay_adjustment``, ``arrears``) notes the UTC dates of the moments it
-  touched in ``revenue_change``, by a database trigger, in its own transaction (migration 0007). A
-  noted UTC date may change the local days before, of and after it.
+  ``payment``, ``refund``, ``stay_adjustment``, ``arrears``) notes the UTC hours of the moments it
+  touched in ``revenue_change``, by a database trigger, in its own transaction (migration 0007); the
+  lot's time zone says which local day (or two) a noted hour falls on. Today's traffic touches today only.
 - ``summed_days`` says which days of a report may be read: summed for every lot asked, in the lot's time
   zone today, and with no change noted around them. The others are added up from the ledger as before.
   ``sum_days`` turns the notes it sees into days to sum again (it drops their marks in
@@ -32,14 +32,20 @@ from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Lot, RevenueChange, RevenueDay, RevenueDaySummed
-from .report_days import segments
+from .report_days import period_bounds, segments
 from .revenue_rows import Grouped, grouped_rows
 
 if TYPE_CHECKING:
     from .revenue import RevenueReport
 
 MAX_DAYS_PER_ROUND = 31
-_NEAR = (timedelta(days=-1), timedelta(0), timedelta(days=1))
+HOUR = timedelta(hours=1)
+
+
+def _local_days(hour: datetime, tz: str) -> set[date]:
+    """The days of ``tz`` that a noted UTC hour falls on (two when the zone's offset has minutes)."""
+    zone = ZoneInfo(tz)
+    return {hour.astimezone(zone).date(), (hour + HOUR - timedelta(microseconds=1)).astimezone(zone).date()}
 
 
 def enabled(db: Session) -> bool:
@@ -54,9 +60,10 @@ def summed_days(db: Session, lot_ids: list[int], first: date, last: date, tz: st
         select(RevenueDaySummed.day, func.count()).where(
             RevenueDaySummed.lot_id.in_(lot_ids), RevenueDaySummed.day >= first, RevenueDaySummed.day <= last,
             RevenueDaySummed.tz == tz).group_by(RevenueDaySummed.day)).all())
-    changed = {day + near for day in db.scalars(select(RevenueChange.day).distinct().where(
-        RevenueChange.lot_id.in_(lot_ids), RevenueChange.day >= first - timedelta(days=1), RevenueChange.day <= last + timedelta(days=1)))
-        for near in _NEAR}
+    start, end = period_bounds(first, last, ZoneInfo(tz))
+    changed = {day for hour in db.scalars(select(RevenueChange.hour).distinct().where(
+        RevenueChange.lot_id.in_(lot_ids), RevenueChange.hour >= start - HOUR, RevenueChange.hour < end))
+        for day in _local_days(hour, tz)}
     return {day for day, count in counts.items() if count == len(lot_ids) and day not in changed}
 
 
@@ -99,8 +106,8 @@ def _sum(db: Session, now: datetime, default_tz: str, max_days: int | None) -> i
     spans = {lot.id: (lot.created_at.astimezone(ZoneInfo(zones[lot.id])).date() - timedelta(days=1),  # the day before it opened
                       now.astimezone(ZoneInfo(zones[lot.id])).date() - timedelta(days=1)) for lot in lots}
     # The notes seen become days to sum again: their summed marks go, and so do they (both in this snapshot).
-    changes = db.execute(select(RevenueChange.id, RevenueChange.lot_id, RevenueChange.day)).all()
-    stale = sorted({(lot_id, day + near) for _id, lot_id, day in changes for near in _NEAR})
+    changes = db.execute(select(RevenueChange.id, RevenueChange.lot_id, RevenueChange.hour)).all()
+    stale = sorted({(lot_id, day) for _id, lot_id, hour in changes if lot_id in zones for day in _local_days(hour, zones[lot_id])})
     for start in range(0, len(stale), 2000):
         db.execute(delete(RevenueDaySummed).where(tuple_(RevenueDaySummed.lot_id, RevenueDaySummed.day).in_(stale[start:start + 2000])))
     seen = [change_id for change_id, _lot, _day in changes]

@@ -68,10 +68,10 @@ def test_a_change_to_a_summed_day_is_added_up_until_it_is_summed_again(db: Sessi
     revenue_days.sum_days(db, NOW, max_days=None)
     book.pay(book.lot_b, None, 600, "cash", datetime(2026, 11, 24, 6, 0, tzinfo=UTC), lane="kj-out")  # booked late, on the 24th
     db.commit()
-    assert db.scalars(select(RevenueChange.day)).all() == [date(2026, 11, 24)]
-    assert revenue_days.summed_days(db, [book.lot_a, book.lot_b], FIRST, LAST, "Asia/Shanghai") == set()
+    assert db.scalars(select(RevenueChange.hour)).all() == [datetime(2026, 11, 24, 6, 0, tzinfo=UTC)]
+    assert revenue_days.summed_days(db, [book.lot_a, book.lot_b], FIRST, LAST, "Asia/Shanghai") == {LAST}  # the 24th is added up
     assert revenue_report(db, FIRST, LAST).totals.received_fen == 5400
-    assert revenue_days.sum_days(db, NOW) == 3  # the 23rd to the 25th of that lot
+    assert revenue_days.sum_days(db, NOW) == 1  # the 24th of that lot (14:00 in Shenzhen)
     assert db.scalar(select(func.count()).select_from(RevenueChange)) == 0
     shown = revenue_report(db, FIRST, LAST).as_json()
     assert shown == added_up(db, monkeypatch) and shown["totals"]["received_fen"] == 5400
