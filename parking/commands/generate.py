@@ -56,7 +56,8 @@ def generate_command(lots: int, days: int, seed: int, last_text: str | None, as_
                                "rows": result.rows, "seconds": round(result.seconds, 2), "summed_days": result.summed_days,
                                "sum_seconds": round(result.sum_seconds, 2)}))
         return
-    table = Table(title=f"生成 Generated: {result.lots} lots, {result.first} – {result.last} ({result.seconds:.1f} s)")
+    Console().print(f"生成 Generated: {result.lots} lots, {result.first} – {result.last}, in {result.seconds:.1f} s")
+    table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in result.rows.items():
