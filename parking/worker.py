@@ -54,6 +54,7 @@ class Worker:
         self.recorder = runtime.store.recorder(runtime.sessions, lot_ids(runtime), consumer=consumer)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._jobs: threading.Thread | None = None
 
     def drain(self) -> int:
         return self.recorder.drain()
@@ -65,16 +66,25 @@ class Worker:
             self.providers = load_providers(self.runtime.settings)
         self._thread = threading.Thread(target=self.run, name="worker", daemon=True)
         self._thread.start()
+        # The money jobs talk to payment platforms that may be slow or unreachable for their whole timeout:
+        # they run beside the recording, never in its way.
+        self._jobs = threading.Thread(target=self.run_jobs, name="worker-jobs", daemon=True)
+        self._jobs.start()
         return self
 
     def run(self) -> None:
         log.info("worker recording the event streams of lots %s", self.recorder.lot_ids)
         while not self._stop.is_set():
+            self.recorder.run_forever(self._deadline(LOT_RELOAD_SECONDS), block_ms=500)
+            self.follow_new_lots()
+
+    def run_jobs(self) -> None:
+        """Every ``PAYMENT_ROUND_SECONDS``: payments, bills, revenue days, each failing on its own."""
+        while not self._stop.is_set():
             self.payment_round()
             self.bill_round()
             self.revenue_round()
-            self.recorder.run_forever(self._deadline(LOT_RELOAD_SECONDS), block_ms=500)
-            self.follow_new_lots()
+            self._stop.wait(PAYMENT_ROUND_SECONDS)
 
     def follow_new_lots(self) -> list[int]:
         """Start recording the streams of lots added since the worker started."""
@@ -139,7 +149,8 @@ class Worker:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        for thread in (self._thread, self._jobs):
+            if thread is not None:
+                thread.join(timeout=5)
+        self._thread = self._jobs = None
         self.recorder.drain()  # whatever arrived while stopping is still recorded
