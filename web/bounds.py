@@ -127,6 +127,10 @@ def _check_view_args(_endpoint: str | None, values: dict[str, Any] | None) -> No
     for name, value in (values or {}).items():
         if isinstance(value, OutOfRange):
             refuse(name, f"must be an integer from {value.low} to {value.high}")
+        # A code in the path (a payment's, a shift's...) never holds control characters; a NUL would
+        # otherwise reach the database, which PostgreSQL refuses with an error rather than "not found".
+        if isinstance(value, str) and _FORBIDDEN_IN_ARGS.search(value):
+            refuse(name, "contains control characters", 400)
 
 
 # -- JSON bodies ---------------------------------------------------------------------------------------

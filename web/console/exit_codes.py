@@ -5,6 +5,8 @@ administrators, who put up the signs."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import segno
 from flask import render_template
 from flask_babel import gettext as _
@@ -22,9 +24,14 @@ from ..public.pay_context import base_url, links, phone_methods
 from . import bp
 
 
+@lru_cache(maxsize=512)
+def _drawn(url: str, title: str) -> str:
+    """A lane's exit code is fixed: drawn once per address (and language), not on every page view."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True, title=title)
+
+
 def _qr(url: str) -> Markup:
-    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True, title=_("出口码"))
-    return Markup(svg)  # noqa: S704  (segno draws modules only; the address is never written as markup)
+    return Markup(_drawn(url, _("出口码")))  # noqa: S704  (segno draws modules only; the address is never written as markup)
 
 
 @bp.route("/exit-codes")
