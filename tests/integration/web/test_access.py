@@ -107,6 +107,7 @@ ANSWER_WITHOUT_BODY |= {"console.refund_payment": 400, "console.waive_arrears": 
 REQUIRED_ARGUMENTS |= {name: {"uid": "0" * 32} for name in ("console.payment_detail", "console.refund_payment", "console.waive_arrears",
                                                           "api.get_payment", "api.refund_payment")}
 
+
 def _routes(app: Flask) -> Iterator[Rule]:
     yield from sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
 
