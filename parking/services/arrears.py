@@ -30,7 +30,7 @@ from ..models import (
 from ..occupancy import OccupancyStore, new_uid
 from ..payments.base import OrderRequest, Provider, ProviderError
 from ..plates import Plate, PlateError, parse
-from . import arrears_book, audit
+from . import arrears_book, audit, ledger
 from .ledger import CASH_MAX_FEN, ORDER_MINUTES, mask
 
 REASON_MAX_CHARS = 200
@@ -95,6 +95,8 @@ def record_arrears(db: Session, store: OccupancyStore, *, lot_id: int, plate: st
             raise
         return found
     arrears_book.publish(db, store, plate, [session_uid] if session_uid else [])
+    ledger.journal(store, lot_id, "arrears_recorded", at, plate=plate, arrears=row.uid, amount_fen=amount_fen,
+                   session=session_uid or "", lane=lane_id, reason=row.reason)
     return row
 
 
@@ -125,6 +127,8 @@ def pay_arrears_cash(db: Session, store: OccupancyStore, *, plate: str, given_fe
                  amount_fen=owed, given_fen=given_fen, change_fen=given_fen - owed, shift=shift.uid)
     db.commit()
     arrears_book.publish(db, store, plate, paid_back)
+    ledger.journal(store, shift.lot_id, "arrears_paid", at, plate=plate, payment=payment.uid, amount_fen=owed, method="cash",
+                   lane=lane_id)
     return payment, given_fen - owed
 
 
@@ -197,4 +201,6 @@ def waive_arrears(db: Session, store: OccupancyStore, arrears_uid: str, *, reaso
     db.commit()
     db.refresh(row)
     arrears_book.publish(db, store, row.plate, [row.session_uid] if row.session_uid else [])
+    ledger.journal(store, row.lot_id, "arrears_waived", at, plate=row.plate, arrears=row.uid, amount_fen=rest, reason=reason,
+                   operator=operator_id)
     return row

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..occupancy import OccupancyStore, new_uid
 from ..payments.base import Provider, ProviderError, RefundRequest, RefundResult
-from . import arrears_book, audit
+from . import arrears_book, audit, ledger
 from .ledger import mask
 
 REASON_MAX_CHARS = 200
@@ -109,6 +109,8 @@ def refund(db: Session, store: OccupancyStore, providers: Mapping[str, Provider]
     arrears_book.book_totals(db, sessions)
     db.commit()
     db.refresh(payment)
+    ledger.journal(store, payment.lot_id, "refunded", at, plate=payment.plate, refund=row.uid, payment=payment.uid,
+                   amount_fen=amount_fen, method=payment.method.value, state=row.status.value, operator=operator_id)
     return row
 
 

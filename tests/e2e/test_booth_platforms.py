@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from parking.agent.process import Agent
 from parking.models import Operator, Payment, RefundStatus
+from parking.occupancy import LotKeys
 from parking.plates import parse
 from parking.services import ledger, reconciliation, refunds, shifts
 from simulators.camera import CameraSimulator, CometPoller
@@ -78,6 +79,8 @@ def test_wechat_native_at_the_booth_opens_the_exit_then_a_refund_shows_on_the_sh
         report = shifts.shift_report(db, shift, until=clock())
         assert (report["refunds_fen"], report["refund_total_fen"]) == ({"wechat": 300}, 300)
         assert db.scalar(select(Payment.refunded_fen).where(Payment.uid == order.uid)) == 300
+    journaled = [f[b"kind"].decode() for _, f in runtime.redis.xrange(LotKeys(lot.id).events)]
+    assert [k for k in journaled if k in {"order_placed", "paid", "exited", "refunded"}] == ["order_placed", "paid", "exited", "refunded"]
 
     day = clock().astimezone(lot.tz).date()
     clock.advance(days=1)
