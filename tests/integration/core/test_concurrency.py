@@ -382,7 +382,9 @@ def test_interleaved_entries_exits_and_moves_from_threads_and_processes_keep_exa
     assert min(outcomes["moved"], outcomes["pass_spaces_taken"], *(kinds[k] for k in ("superseded", "paid", "move_refused"))) >= 5, (outcomes, kinds)
     zones = {str(plan.outer_zone): OUTER, str(plan.inner_zone): INNER}
     assert all(model.at_capacity[name] >= 5 for name in zones), f"zones not filled up often: {model.at_capacity}"
-    assert Counter(a.outcome for a in edits).keys() == {"set", "below_count"}, edits
+    # Edits are set, or refused when they fall below the count of that moment; whether a refusal happens
+    # at all depends on the interleaving (test_a_capacity_edit_refused_for_one_zone_changes_no_zone pins it).
+    assert "set" in Counter(a.outcome for a in edits) and {a.outcome for a in edits} <= {"set", "below_count"}, edits
     assert sampled["samples"] >= 50 and not sampled["bad"], sampled
 
     # Final counts equal the open sessions, per zone, per pool and per pass.
