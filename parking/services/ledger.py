@@ -9,9 +9,10 @@ not reach Redis. No fen exists only in Redis.
   scans its QR or opens its page. A second call for the same stay and amount within the order's life
   returns the same order, so a driver who scans twice sees one QR.
 - ``confirm`` books a provider's word that an order was paid, exactly once however often it is told:
-  the row changes from pending (or closed: money that arrived after we gave up is still money) to paid
-  in one conditional UPDATE, so two callbacks racing each other book it once. An amount that differs
-  from the order is refused and audited; the ledger is left unchanged.
+  the row changes from pending to paid in one conditional UPDATE, so two callbacks racing each other
+  book it once. An amount that differs from the order, an unknown order, and an order closed (only ever
+  after the platform confirmed it could no longer be paid) are refused and audited; the ledger is
+  left unchanged.
 - ``check_order`` asks the provider when no notification came; ``expire_orders`` closes orders nobody paid.
 - ``take_cash`` books cash handed over at a booth, in the attendant's open shift, with the change.
 - Orders and cash include what the plate owes from earlier stays (欠费, read from the ledger): that part
@@ -162,12 +163,17 @@ def confirm(db: Session, store: LiveStore, payment_uid: str, *, method: str, amo
         if payment.transaction_id and transaction_id and payment.transaction_id != transaction_id:
             return _refuse(db, payment, "other_transaction", now, source=source, transaction_id=transaction_id[:64])
         return Confirmation("duplicate", payment, settled=_settle_if_needed(db, store, payment, now))
+    if payment.status in {PaymentStatus.CLOSED, PaymentStatus.FAILED}:
+        # Closed only once the platform said so (``expire_orders``), failed when it never took the order:
+        # either way it cannot have been paid, and a notification that says otherwise is not believed.
+        return _refuse(db, payment, "order_closed", now, source=source, status=payment.status.value,
+                       transaction_id=transaction_id[:64])
     if transaction_id and db.scalar(select(Payment.uid).where(Payment.method == payment.method, Payment.transaction_id == transaction_id,
                                                              Payment.id != payment.id)) is not None:
         # One platform transaction pays one order: told again for another order, it is a forgery or a mix-up.
         return _refuse(db, payment, "transaction_of_another_order", now, source=source, transaction_id=transaction_id[:64])
     booked = db.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status.in_([PaymentStatus.PENDING, PaymentStatus.CLOSED, PaymentStatus.FAILED]))
+        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
         .values(status=PaymentStatus.PAID, transaction_id=transaction_id or None, paid_at=paid_at or now, payer=payer[:64])
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -207,6 +213,10 @@ def check_order(db: Session, store: LiveStore, provider: Provider, payment_uid: 
                        transaction_id=status.transaction_id, paid_at=status.paid_at, now=now, payer=status.payer, source="query")
     payment = db.scalar(select(Payment).where(Payment.uid == payment_uid))
     if payment is not None and status.state in {"closed", "failed"} and payment.status == PaymentStatus.PENDING:
+        if payment.expires_at is not None and payment.expires_at > now:
+            # Before its expiry an order the platform does not know yet (an Alipay phone order exists only
+            # once the payer opens its page) can still be paid: it stays pending.
+            return Confirmation("pending", payment)
         payment.status = PaymentStatus(status.state)
         payment.closed_at = now
         db.commit()

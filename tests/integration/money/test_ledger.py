@@ -193,3 +193,26 @@ def test_a_transaction_already_booked_to_another_order_is_refused(runtime, site,
                                paid_at=site.clock(), now=site.clock())
         assert (again.outcome, again.reason) == ("refused", "transaction_of_another_order")
         assert db.scalar(select(Payment.status).where(Payment.uid == second.uid)) == PaymentStatus.PENDING
+
+
+def test_a_closed_order_is_not_booked_by_a_notification_and_a_young_one_is_not_closed(runtime, site, community):
+    platform = Platform()
+    site.read("east-in", "粤B12345")
+    site.clock.advance(hours=3)
+    with runtime.sessions() as db:
+        order = ledger.place_order(db, runtime.store, platform, community, PLATE, at=site.clock())
+        platform.close(order.uid)
+        platform.orders[order.uid] = None  # type: ignore[assignment]  (the platform no longer knows it)
+
+        def unknown(out_trade_no: str) -> OrderStatus:
+            return OrderStatus(out_trade_no, "closed")
+
+        platform.query = unknown  # type: ignore[method-assign]
+        assert ledger.check_order(db, runtime.store, platform, order.uid, site.clock()).outcome == "pending"
+        site.clock.advance(minutes=6)
+        assert ledger.check_order(db, runtime.store, platform, order.uid, site.clock()).outcome == "closed"
+        told = ledger.confirm(db, runtime.store, order.uid, method="wechat", amount_fen=1000, transaction_id="4200077",
+                              paid_at=site.clock(), now=site.clock())
+        assert (told.outcome, told.reason) == ("refused", "order_closed")
+        assert db.scalar(select(Payment.status).where(Payment.uid == order.uid)) == PaymentStatus.CLOSED
+    assert runtime.store.open_session(community.id, "粤B12345").get("paid_fen", 0) == 0
