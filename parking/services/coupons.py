@@ -105,6 +105,9 @@ def _check_merchant(merchant: Merchant, kind: str, value: int) -> None:
 def _check_quota(db: Session, merchant: Merchant, count: int, now: datetime, lot: LotContext) -> None:
     if not merchant.monthly_quota:
         return
+    # Two staff issuing at once must not both fit into the last places: the merchant's row is locked until
+    # this issue commits (PostgreSQL; SQLite runs one writer at a time).
+    db.execute(select(Merchant.id).where(Merchant.id == merchant.id).with_for_update())
     issued = db.scalar(select(func.count()).select_from(Coupon).where(
         Coupon.merchant_id == merchant.id, Coupon.issued_at >= month_start(now, lot.tz), Coupon.status != CouponStatus.VOID)) or 0
     if issued + count > merchant.monthly_quota:
