@@ -6,11 +6,6 @@ then refunds part of it in their shift, and the next day's bill reconciles with 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 
@@ -19,32 +14,13 @@ from parking.models import Operator, Payment, RefundStatus
 from parking.occupancy import LotKeys
 from parking.plates import parse
 from parking.services import ledger, reconciliation, refunds, shifts
-from simulators.camera import CameraSimulator, CometPoller
+from simulators.camera import CometPoller
+
+from .running_lanes import agent, camera, wait_until  # noqa: F401  (agent: the fixture)
 
 from .test_payment_platforms import alipay, providers, served, wechat  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.redis, pytest.mark.database]
-
-
-@pytest.fixture
-def agent(runtime, village, clock) -> Iterator[Agent]:  # type: ignore[no-untyped-def]
-    with Agent(runtime, "127.0.0.1", 0, clock=clock) as running:
-        yield running
-
-
-def camera(agent: Agent, serial: str, clock) -> CameraSimulator:  # type: ignore[no-untyped-def]
-    cam = CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock)
-    cam.heartbeat()  # heard once, so the agent counts it online before its comet poller starts
-    return cam
-
-
-def wait_until(condition, what: str, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    waiting = threading.Event()
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        waiting.wait(0.02)
 
 
 def operator(runtime, username: str) -> int:  # type: ignore[no-untyped-def]

@@ -5,24 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from parking.agent.process import Agent
 from parking.models import AuditEvent, Lane, Operator, ParkingSession, SessionStatus, StayAdjustment
 from parking.occupancy.recorder import Recorder
 from parking.services import shifts
 from parking.services.hand_release import HandReleaseError, release_by_hand
-from simulators.camera import CameraSimulator, CometPoller
+from simulators.camera import CometPoller
 
-
-@pytest.fixture
-def agent(runtime, village, clock):  # type: ignore[no-untyped-def]
-    with Agent(runtime, "127.0.0.1", 0, clock=clock) as running:
-        yield running
-
-
-def camera(agent, serial, clock):  # type: ignore[no-untyped-def]
-    cam = CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock)
-    cam.heartbeat()
-    return cam
+from .running_lanes import agent, camera  # noqa: F401  (agent: the fixture)
 
 
 def held_car(agent, clock):  # type: ignore[no-untyped-def]

@@ -3,29 +3,15 @@ asks the lane to decide again, and the lane opens only for that car."""
 
 from __future__ import annotations
 
-import threading
-import time
 
-import pytest
 from sqlalchemy import select
 
-from parking.agent.process import Agent
 from parking.models import Operator
 from parking.plates import parse
 from parking.services import lane_commands, ledger, shifts
-from simulators.camera import CameraSimulator, CometPoller
+from simulators.camera import CometPoller
 
-
-@pytest.fixture
-def agent(runtime, village, clock):  # type: ignore[no-untyped-def]
-    with Agent(runtime, "127.0.0.1", 0, clock=clock) as running:
-        yield running
-
-
-def camera(agent, serial, clock):  # type: ignore[no-untyped-def]
-    cam = CameraSimulator(serial, agent.camera_urls(serial)["push_url"], clock=clock)
-    cam.heartbeat()  # heard once, so the agent counts it online before its comet poller starts
-    return cam
+from .running_lanes import agent, camera, wait_until  # noqa: F401  (agent: the fixture)
 
 
 def attendant_shift(runtime, lot_id, clock):  # type: ignore[no-untyped-def]
@@ -76,13 +62,3 @@ def test_the_lane_refuses_to_open_for_a_car_it_no_longer_holds(runtime, village,
                                             plate="粤B12345", session=session)
         assert agent.commands.handle(command) == "not_held"
     assert sum(r.open_gate for r in out.log.responses) == 0
-
-
-def wait_until(condition, what, timeout=5.0):  # type: ignore[no-untyped-def]
-    """Wait for ``condition`` (a comet heartbeat carries the command), failing after ``timeout`` seconds."""
-    done = threading.Event()
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        done.wait(0.02)
